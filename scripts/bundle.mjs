@@ -1,0 +1,27 @@
+// esbuild: src/main.ts → one self-contained CommonJS file that Ansible can copy to a host and run.
+import { build } from 'esbuild';
+import { join } from 'node:path';
+
+// Ansible reads the interpreter from the shebang (and rewrites it with ansible_node_interpreter), and
+// passes the arguments as a JSON file in argv[2] only to modules that contain the text WANT_JSON.
+const BANNER = `#!/usr/bin/node
+// WANT_JSON
+// consul_session: an Ansible module for Consul sessions. Built from TypeScript by build.mjs; see README.md.`;
+
+export async function bundle(root) {
+  const result = await build({
+    entryPoints: [join(root, 'src/main.ts')],
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node18',
+    minify: true,
+    legalComments: 'none',
+    banner: { js: BANNER },
+    write: false,
+    logLevel: 'warning',
+  });
+  const [output] = result.outputFiles;
+  if (!output) throw new Error('esbuild produced no output');
+  return output.text;
+}

@@ -1,0 +1,148 @@
+// The one HTTP client for Consul. Every request goes to the configured origin only, never follows a
+// redirect, sends bodies with a Content-Length, carries the token in a header, and has a timeout.
+// Every failure becomes a ConsulError whose message says what was attempted and how to fix it.
+import axios, { type AxiosInstance } from 'axios';
+import { readFileSync } from 'node:fs';
+import http from 'node:http';
+import https from 'node:https';
+import { describeTransportError } from './transport-errors';
+import { ConsulError, ModuleFailure } from './errors';
+import type { ConnectionSettings } from './params';
+
+/** Larger answers are refused instead of exhausting memory (10,000 sessions are about 4 MiB). */
+export const MAX_RESPONSE_BYTES = 64 * 1024 * 1024;
+
+export type Query = Record<string, string | true | undefined>;
+
+export interface ConsulResponse<T> {
+  data: T;
+  /** X-Consul-KnownLeader / X-Consul-LastContact, for reads. */
+  knownLeader?: boolean;
+  lastContactMs?: number;
+}
+
+function readPem(path: string | undefined, parameter: string): Buffer | undefined {
+  if (path === undefined) return undefined;
+  try {
+    return readFileSync(path);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? String(error);
+    throw new ModuleFailure(`${parameter} ${path} could not be read (${code}).`);
+  }
+}
+
+/** `?stale` and `?consistent` are flags without a value; everything else is key=value. */
+export function queryString(query: Query = {}): string {
+  const parts: string[] = [];
+  for (const [key, value] of Object.entries(query)) {
+    if (value === undefined) continue;
+    parts.push(value === true ? encodeURIComponent(key) : `${encodeURIComponent(key)}=${encodeURIComponent(value)}`);
+  }
+  return parts.length ? `?${parts.join('&')}` : '';
+}
+
+export class ConsulClient {
+  private readonly http: AxiosInstance;
+  private readonly agent: http.Agent;
+  /** Requests sent so far, for the benchmark's request counts and for tests. */
+  requests = 0;
+
+  constructor(private readonly connection: ConnectionSettings) {
+    this.agent =
+      connection.scheme === 'https'
+        ? new https.Agent({
+            keepAlive: true,
+            rejectUnauthorized: connection.validateCerts,
+            ca: readPem(connection.caPath, 'ca_path'),
+            cert: readPem(connection.clientCert, 'client_cert'),
+            key: readPem(connection.clientKey, 'client_key'),
+          })
+        : new http.Agent({ keepAlive: true });
+    const headers: Record<string, string> = { 'User-Agent': 'consul_session (Ansible module)' };
+    if (connection.token) headers['X-Consul-Token'] = connection.token;
+    this.http = axios.create({
+      baseURL: connection.baseUrl,
+      timeout: connection.timeoutMs,
+      headers,
+      httpAgent: this.agent,
+      httpsAgent: this.agent,
+      // A redirect from Consul is never what we asked for (see README: node names and 301s).
+      maxRedirects: 0,
+      // Never send the token through a proxy taken from the environment.
+      proxy: false,
+      maxContentLength: MAX_RESPONSE_BYTES,
+      responseType: 'text',
+      transformResponse: [(data: unknown) => data],
+      validateStatus: () => true,
+    });
+  }
+
+  get<T>(path: string, what: string, query?: Query): Promise<ConsulResponse<T>> {
+    return this.request<T>('GET', path, what, query);
+  }
+
+  put<T>(path: string, what: string, query?: Query, body?: unknown): Promise<ConsulResponse<T>> {
+    return this.request<T>('PUT', path, what, query, body);
+  }
+
+  /** Frees the keep-alive sockets so the process can exit as soon as its output is written. */
+  close(): void {
+    this.agent.destroy();
+  }
+
+  private async request<T>(method: string, path: string, what: string, query?: Query, body?: unknown): Promise<ConsulResponse<T>> {
+    const request = { method, path };
+    const where = `${this.connection.host}:${this.connection.port}`;
+    this.requests += 1;
+    let response;
+    try {
+      response = await this.http.request<string>({
+        method,
+        url: path + queryString(query),
+        // A string body is sent with Content-Length; Consul 1.8 ignores chunked bodies.
+        data: body === undefined ? undefined : JSON.stringify(body),
+        headers: body === undefined ? undefined : { 'Content-Type': 'application/json' },
+      });
+    } catch (error) {
+      const { message, code } = describeTransportError(error, this.connection);
+      throw new ConsulError(`Could not ${what}: ${message}`, request, undefined, undefined, code);
+    }
+    const text = typeof response.data === 'string' ? response.data : '';
+    if (response.status >= 300 && response.status < 400) {
+      const location = String(response.headers.location ?? '');
+      throw new ConsulError(
+        `Could not ${what}: Consul at ${where} answered ${method} ${path} with a redirect (${response.status} to ${location}), which is never followed.`,
+        request,
+        response.status,
+        text,
+      );
+    }
+    if (response.status >= 400) {
+      throw new ConsulError(`Could not ${what}: ${statusMessage(response.status, text, this.connection)}`, request, response.status, text.trim());
+    }
+    let data: T;
+    try {
+      data = JSON.parse(text) as T;
+    } catch {
+      throw new ConsulError(`Could not ${what}: Consul at ${where} answered ${method} ${path} with text that is not JSON: ${text.slice(0, 200)}`, request, response.status, text.slice(0, 200));
+    }
+    const knownLeader: unknown = response.headers['x-consul-knownleader'];
+    const lastContact: unknown = response.headers['x-consul-lastcontact'];
+    return {
+      data,
+      knownLeader: knownLeader === undefined ? undefined : knownLeader === 'true',
+      lastContactMs: lastContact === undefined ? undefined : Number(lastContact),
+    };
+  }
+}
+
+function statusMessage(status: number, body: string, connection: ConnectionSettings): string {
+  const text = body.trim() || `HTTP ${status}`;
+  if (status === 400 && /HTTP request to an HTTPS server/i.test(text)) {
+    return `the agent at ${connection.host}:${connection.port} speaks HTTPS; set scheme: https (and ca_path).`;
+  }
+  if (status === 403) {
+    return `permission denied (Consul answered 403: ${text}). Give a token (token or CONSUL_HTTP_TOKEN) whose ACL policy allows this.`;
+  }
+  return `Consul answered ${status}: ${text}`;
+}

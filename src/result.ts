@@ -1,0 +1,40 @@
+// The module's only output: one JSON object on stdout. Secrets are masked wherever their value would
+// appear (as Ansible's no_log does), including in text Consul or Node produced.
+import { ConsulError, ModuleFailure } from './errors';
+
+export const MASK = '********';
+
+export function maskSecrets<T>(value: T, secrets: readonly string[]): T {
+  const active = secrets.filter((s) => s.length > 0);
+  if (!active.length) return value;
+  const maskText = (text: string) => active.reduce((out, secret) => out.split(secret).join(MASK), text);
+  const walk = (node: unknown): unknown => {
+    if (typeof node === 'string') return maskText(node);
+    if (Array.isArray(node)) return node.map(walk);
+    if (node && typeof node === 'object') {
+      return Object.fromEntries(Object.entries(node).map(([k, v]) => [maskText(k), walk(v)]));
+    }
+    return node;
+  };
+  return walk(value) as T;
+}
+
+export function failureResult(error: unknown): Record<string, unknown> {
+  if (error instanceof ConsulError) {
+    const extra = error.status === undefined ? {} : { status: error.status };
+    return { failed: true, changed: false, msg: error.message, ...extra, ...(error.body ? { body: error.body } : {}) };
+  }
+  if (error instanceof ModuleFailure) return { failed: true, changed: false, msg: error.message, ...error.details };
+  // A bug of ours: say so plainly; the stack goes where Ansible shows tracebacks (-vvv), not in msg.
+  const e = error instanceof Error ? error : new Error(String(error));
+  return { failed: true, changed: false, msg: `consul_session failed unexpectedly: ${e.message}`, exception: e.stack ?? e.message };
+}
+
+/**
+ * Writes the result and sets the exit code without process.exit(): exiting right after a write can cut
+ * a large result short when stdout is a pipe, as it is under Ansible.
+ */
+export function emit(result: Record<string, unknown>, secrets: readonly string[], exitCode: number): void {
+  process.stdout.write(`${JSON.stringify(maskSecrets(result, secrets))}\n`);
+  process.exitCode = exitCode;
+}
