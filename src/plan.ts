@@ -22,10 +22,19 @@ export function guardsOf(session: ConsulSession): Guards {
   };
 }
 
+/**
+ * The node checks to send, or undefined to let Consul apply its default (serfHealth). `checks` and
+ * `node_checks` both name node-level checks; once either is given, serfHealth guards the session only
+ * if it is listed, as with Consul's NodeChecks (service checks alone keep the default).
+ */
+export function desiredNodeChecks(spec: SessionSpec): string[] | undefined {
+  if (spec.checks === undefined && spec.nodeChecks === undefined) return undefined;
+  return sorted([...(spec.checks ?? []), ...(spec.nodeChecks ?? [])]);
+}
+
 export function desiredGuards(spec: SessionSpec): Guards {
-  const none = spec.checks === undefined && spec.nodeChecks === undefined && spec.serviceChecks === undefined;
   return {
-    node: none ? [DEFAULT_NODE_CHECK] : sorted([...(spec.checks ?? []), ...(spec.nodeChecks ?? [])]),
+    node: desiredNodeChecks(spec) ?? [DEFAULT_NODE_CHECK],
     service: sorted((spec.serviceChecks ?? []).map((c) => `${c.namespace}/${c.id}`)),
   };
 }

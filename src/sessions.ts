@@ -4,6 +4,7 @@ import type { ConsulClient, ConsulResponse, Query } from './consul';
 import { ConsulError, ModuleFailure } from './errors';
 import { formatDurationNs } from './duration';
 import type { SessionSpec } from './params';
+import { desiredNodeChecks } from './plan';
 
 /** A session as Consul 1.8 reports it (LockDelay in nanoseconds, TTL as a Go duration or ""). */
 export interface ConsulSession {
@@ -32,8 +33,10 @@ export function createBody(spec: SessionSpec, node: string): Record<string, unkn
   };
   if (spec.name !== undefined) body.Name = spec.name;
   if (spec.ttlNs !== undefined) body.TTL = formatDurationNs(spec.ttlNs);
-  if (spec.checks !== undefined) body.Checks = spec.checks;
-  if (spec.nodeChecks !== undefined) body.NodeChecks = spec.nodeChecks;
+  // Never Consul's legacy `Checks`: combined with NodeChecks, Consul 1.8 silently drops checks
+  // (fixupEmptySessionChecks). Both of our node-level parameters go to NodeChecks.
+  const nodeChecks = desiredNodeChecks(spec);
+  if (nodeChecks !== undefined) body.NodeChecks = nodeChecks;
   if (spec.serviceChecks !== undefined) {
     body.ServiceChecks = spec.serviceChecks.map((check) => ({ ID: check.id, Namespace: check.namespace }));
   }
