@@ -3,7 +3,7 @@
 import { readArgs } from './args';
 import { ConsulClient } from './consul';
 import { secretValues } from './env';
-import { toSettings } from './params';
+import { toSettings, type Settings } from './params';
 import { emit, failureResult } from './result';
 import { SessionApi } from './sessions';
 import { runState } from './states';
@@ -11,15 +11,17 @@ import { runState } from './states';
 async function main(): Promise<void> {
   let secrets: string[] = [];
   let client: ConsulClient | undefined;
+  let settings: Settings | undefined;
   try {
     const args = readArgs(process.argv[2]);
     secrets = secretValues(args.params, process.env);
-    const settings = toSettings(args, process.env);
+    settings = toSettings(args, process.env);
     client = new ConsulClient(settings.connection);
     const result = await runState(settings, new SessionApi(client, settings.datacenter));
     emit(result, secrets, 0);
   } catch (error) {
-    emit(failureResult(error), secrets, 1);
+    const invocation = settings ? { invocation: settings.invocation } : {};
+    emit({ ...failureResult(error), ...invocation }, secrets, 1);
   } finally {
     client?.close();
   }
