@@ -3,6 +3,7 @@
 //   1. schema/consul_session.schema.json  – JSON Schema of the parameters (after Ansible-style conversion)
 //   2. src/generated/spec.ts              – TypeScript types + the conversion table, from the same YAML
 //   3. src/generated/validate.js          – ajv standalone validator, so nothing is compiled at start-up
+//      and README.md's parameter table
 //   4. dist/consul_session.js (+ .yml)    – one esbuild bundle with shebang, WANT_JSON and its run bit
 //
 //   node build.mjs                  everything
@@ -15,6 +16,7 @@ import { parse as parseYaml } from 'yaml';
 import { generateSchema } from './scripts/schema-gen.mjs';
 import { generateSpecModule, generateValidatorModule } from './scripts/codegen.mjs';
 import { bundle } from './scripts/bundle.mjs';
+import { withParameterTable } from './scripts/readme-table.mjs';
 
 const root = dirname(fileURLToPath(import.meta.url));
 const argv = process.argv.slice(2);
@@ -39,6 +41,7 @@ write('src/generated/spec.ts', generateSpecModule(doc, schema));
 const validator = generateValidatorModule(schema);
 write('src/generated/validate.js', validator.code);
 write('src/generated/validate.d.ts', validator.declaration);
+write('README.md', withParameterTable(readFileSync(join(root, 'README.md'), 'utf8'), doc));
 
 if (!schemaOnly) {
   const code = await bundle(root);

@@ -1,0 +1,37 @@
+// Renders the parameter table of README.md from the one parameter table (src/consul_session.yml).
+const START = '<!-- parameters:start -->';
+const END = '<!-- parameters:end -->';
+
+const plain = (text) =>
+  (Array.isArray(text) ? text.join(' ') : String(text ?? ''))
+    .replace(/\b[CIBMLU]\(([^)]*)\)/g, '`$1`')
+    .replace(/\|/g, '\\|')
+    .replace(/\s+/g, ' ')
+    .trim();
+
+function typeOf(option, refinement) {
+  if (refinement?.duration) return 'seconds or duration';
+  if (option.type === 'list') return `list of ${option.suboptions ? `{${Object.keys(option.suboptions).join(', ')}}` : option.elements}`;
+  return option.type;
+}
+
+function row(name, option, refinement) {
+  const choices = option.choices ? option.choices.map((c) => `\`${c}\``).join(', ') : typeOf(option, refinement);
+  const fallback = option.env ? ` Env: ${[...new Set(option.env.map((e) => `\`${e.name}\``))].join(', ')}.` : '';
+  const dflt = option.default === undefined ? '' : `\`${JSON.stringify(option.default)}\``;
+  return `| \`${name}\` | ${choices} | ${dflt} | ${plain(option.description)}${fallback} |`;
+}
+
+export function renderParameterTable(doc) {
+  const refinements = doc.VALIDATION?.options ?? {};
+  const rows = Object.entries(doc.DOCUMENTATION.options).map(([name, option]) => row(name, option, refinements[name]));
+  return ['| parameter | type / choices | default | meaning |', '|---|---|---|---|', ...rows].join('\n');
+}
+
+/** README text with the table between the markers replaced; unchanged if the markers are missing. */
+export function withParameterTable(readme, doc) {
+  const start = readme.indexOf(START);
+  const end = readme.indexOf(END);
+  if (start < 0 || end < start) return readme;
+  return `${readme.slice(0, start + START.length)}\n${renderParameterTable(doc)}\n${readme.slice(end)}`;
+}
