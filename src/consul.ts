@@ -75,6 +75,12 @@ export class ConsulClient {
       transformResponse: [(data: unknown) => data],
       validateStatus: () => true,
     });
+    // axios's `timeout` is a socket idle timer: an answer trickled one byte at a time never trips it.
+    // This deadline covers the whole request, whatever timeout the request was given.
+    this.http.interceptors.request.use((config) => {
+      config.signal ??= AbortSignal.timeout(config.timeout || connection.timeoutMs);
+      return config;
+    });
   }
 
   get<T>(path: string, what: string, query?: Query): Promise<ConsulResponse<T>> {

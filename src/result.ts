@@ -4,8 +4,23 @@ import { ConsulError, ModuleFailure } from './errors';
 
 export const MASK = '********';
 
+/**
+ * The forms in which a secret can come back inside text: as is, JSON-escaped (in a JSON error body) and
+ * percent-encoded (echoed in a URL). Longest first, so a longer form is masked before a part of it.
+ */
+function secretForms(secrets: readonly string[]): string[] {
+  const forms = new Set<string>();
+  for (const secret of secrets) {
+    if (secret.length === 0) continue;
+    forms.add(secret);
+    forms.add(JSON.stringify(secret).slice(1, -1));
+    forms.add(encodeURIComponent(secret));
+  }
+  return [...forms].sort((a, b) => b.length - a.length);
+}
+
 export function maskSecrets<T>(value: T, secrets: readonly string[]): T {
-  const active = secrets.filter((s) => s.length > 0);
+  const active = secretForms(secrets);
   if (!active.length) return value;
   const maskText = (text: string) => active.reduce((out, secret) => out.split(secret).join(MASK), text);
   const walk = (node: unknown): unknown => {

@@ -36,8 +36,10 @@ export function describeTransportError(error: unknown, connection: ConnectionSet
       message: `no Consul agent answers at ${at} (connection refused). Check host and port (or CONSUL_HTTP_ADDR) and that the agent is running.`,
     };
   }
-  if (code === 'ECONNABORTED' || code === 'ETIMEDOUT' || /timeout/i.test(message)) {
-    return { code: code ?? 'ETIMEDOUT', message: `Consul at ${at} did not answer within ${seconds} s (timeout).` };
+  // ERR_CANCELED: the whole-request deadline (consul.ts) aborted an answer that was still trickling in.
+  if (code === 'ECONNABORTED' || code === 'ETIMEDOUT' || code === 'ERR_CANCELED' || /timeout/i.test(message)) {
+    const asCode = code === undefined || code === 'ERR_CANCELED' ? 'ETIMEDOUT' : code;
+    return { code: asCode, message: `Consul at ${at} did not answer within ${seconds} s (timeout).` };
   }
   if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') {
     return { code, message: `the host name ${connection.host} could not be resolved (${code}).` };
