@@ -12,6 +12,7 @@ import type { ChildProcess } from 'node:child_process';
 import * as dgram from 'node:dgram';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
+import * as https from 'node:https';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -32,6 +33,8 @@ export interface Agent {
   datacenter: string;
   /** ACL token taken from configJson (acl.tokens.master / agent_master / agent), if any */
   token: string | undefined;
+  /** Set for HTTPS-only agents (StartAgentOptions.tls); `url` is then https://127.0.0.1:httpsPort */
+  tls?: AgentTls;
   logFile: string;
   /** the agent's temp dir (removed by stop()) */
   dir: string;
@@ -39,7 +42,20 @@ export interface Agent {
   stop(): Promise<void>;
 }
 
+/** PEM files the harness itself uses to talk to an HTTPS-only agent. */
+export interface AgentTls {
+  caFile: string;
+  /** client certificate and key, for agents with verify_incoming */
+  certFile?: string;
+  keyFile?: string;
+}
+
 export interface StartAgentOptions {
+  /**
+   * HTTPS only: the HTTP port is turned off (configJson must set ports.https and the TLS files), and
+   * readiness checks and consulHttp go over https, trusting caFile (with the client cert, if given).
+   */
+  tls?: AgentTls;
   /** -node (default: a unique "consul-test-<pid>-<n>") */
   nodeName?: string;
   /** appended verbatim after the generated arguments (flags override config files) */
@@ -258,7 +274,7 @@ function installExitHooks(): void {
  * anything else is JSON-encoded.
  */
 export function consulHttp(
-  target: Pick<Agent, 'url'> & { token?: string | undefined },
+  target: Pick<Agent, 'url'> & { token?: string | undefined; tls?: AgentTls | undefined },
   method: string,
   urlPath: string,
   body?: unknown,
@@ -277,10 +293,19 @@ export function consulHttp(
   const token = opts.token ?? target.token;
   if (token) headers['X-Consul-Token'] = token;
 
+  const tls =
+    url.protocol === 'https:' && target.tls
+      ? {
+          ca: fs.readFileSync(target.tls.caFile),
+          cert: target.tls.certFile === undefined ? undefined : fs.readFileSync(target.tls.certFile),
+          key: target.tls.keyFile === undefined ? undefined : fs.readFileSync(target.tls.keyFile),
+        }
+      : {};
+  const request = url.protocol === 'https:' ? https.request : http.request;
   return new Promise((resolve, reject) => {
-    const req = http.request(
+    const req = request(
       url,
-      { method: method.toUpperCase(), headers, agent: false, timeout: opts.timeoutMs ?? 10_000 },
+      { method: method.toUpperCase(), headers, agent: false, timeout: opts.timeoutMs ?? 10_000, ...tls },
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
@@ -407,6 +432,7 @@ async function startOnce(opts: StartAgentOptions): Promise<Agent> {
     await freePort(),
   ];
   const httpsPort = httpsPortFromConfig(opts.configJson);
+  if (opts.tls && httpsPort === undefined) throw new Error('startDevAgent: tls needs configJson.ports.https');
   const token = tokenFromConfig(opts.configJson);
 
   const args = ['agent'];
@@ -416,7 +442,7 @@ async function startOnce(opts: StartAgentOptions): Promise<Agent> {
     '-client', '127.0.0.1',
     '-node', nodeName,
     '-data-dir', dataDir,
-    '-http-port', String(httpPort),
+    '-http-port', opts.tls ? '-1' : String(httpPort),
     '-serf-lan-port', String(serfLanPort),
     '-serf-wan-port', String(serfWanPort),
     '-server-port', String(serverPort),
@@ -450,7 +476,7 @@ async function startOnce(opts: StartAgentOptions): Promise<Agent> {
   installExitHooks();
 
   const pid = child.pid ?? -1;
-  const url = `http://127.0.0.1:${httpPort}`;
+  const url = opts.tls ? `https://127.0.0.1:${String(httpsPort)}` : `http://127.0.0.1:${httpPort}`;
 
   let stopping: Promise<void> | undefined;
   const stop = (): Promise<void> => {
@@ -477,7 +503,7 @@ async function startOnce(opts: StartAgentOptions): Promise<Agent> {
     throw new AgentStartError(message, clash);
   };
 
-  const target = { url, token };
+  const target = { url, token, tls: opts.tls };
   const deadline = Date.now() + timeoutMs;
   let lastProblem = 'no answer yet';
   let self: Record<string, unknown> | undefined;
@@ -515,6 +541,7 @@ async function startOnce(opts: StartAgentOptions): Promise<Agent> {
     nodeName: typeof self.NodeName === 'string' ? self.NodeName : nodeName,
     datacenter: typeof self.Datacenter === 'string' ? self.Datacenter : '',
     token,
+    ...(opts.tls ? { tls: opts.tls } : {}),
     logFile,
     dir,
     pid,
