@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
 import { describeTransportError } from './transport-errors';
+import { MIN_ATTEMPT_MS, RetryBudget } from './retry';
 import { ConsulError, ModuleFailure } from './errors';
 import type { ConnectionSettings } from './params';
 
@@ -46,8 +47,11 @@ export class ConsulClient {
   private readonly agent: http.Agent;
   /** Requests sent so far, for the benchmark's request counts and for tests. */
   requests = 0;
+  /** The run's one retry budget (retry_timeout), shared by every request and by states.ts's create recovery. */
+  readonly retry: RetryBudget;
 
   constructor(private readonly connection: ConnectionSettings) {
+    this.retry = new RetryBudget(connection.retryTimeoutMs ?? 0);
     this.agent =
       connection.scheme === 'https'
         ? new https.Agent({
@@ -83,12 +87,18 @@ export class ConsulClient {
     });
   }
 
+  /** Reads are idempotent: transient failures are retried within the budget. */
   get<T>(path: string, what: string, query?: Query): Promise<ConsulResponse<T>> {
-    return this.request<T>('GET', path, what, query);
+    return this.retry.run(what, ({ remainingMs }) => this.request<T>('GET', path, what, query, undefined, remainingMs));
   }
 
-  put<T>(path: string, what: string, query?: Query, body?: unknown): Promise<ConsulResponse<T>> {
-    return this.request<T>('PUT', path, what, query, body);
+  /**
+   * Sent once unless `options.retry` says the write is idempotent (destroy). A create is never re-sent
+   * here: states.ts re-reads first, because a create that failed may still have happened.
+   */
+  put<T>(path: string, what: string, query?: Query, body?: unknown, options: { retry?: boolean } = {}): Promise<ConsulResponse<T>> {
+    if (!options.retry) return this.request<T>('PUT', path, what, query, body, this.retry.remainingMs());
+    return this.retry.run(what, ({ remainingMs }) => this.request<T>('PUT', path, what, query, body, remainingMs));
   }
 
   /** Frees the keep-alive sockets so the process can exit as soon as its output is written. */
@@ -96,7 +106,8 @@ export class ConsulClient {
     this.agent.destroy();
   }
 
-  private async request<T>(method: string, path: string, what: string, query?: Query, body?: unknown): Promise<ConsulResponse<T>> {
+  /** One attempt. Once the retry budget has started, an attempt gets no more than what is left of it. */
+  private async request<T>(method: string, path: string, what: string, query?: Query, body?: unknown, budgetLeftMs?: number): Promise<ConsulResponse<T>> {
     const request = { method, path };
     const where = `${this.connection.host}:${this.connection.port}`;
     this.requests += 1;
@@ -105,6 +116,7 @@ export class ConsulClient {
       response = await this.http.request<string>({
         method,
         url: path + queryString(query),
+        timeout: budgetLeftMs === undefined ? this.connection.timeoutMs : Math.min(this.connection.timeoutMs, Math.max(budgetLeftMs, MIN_ATTEMPT_MS)),
         // A string body is sent with Content-Length; Consul 1.8 ignores chunked bodies.
         data: body === undefined ? undefined : JSON.stringify(body),
         headers: body === undefined ? undefined : { 'Content-Type': 'application/json' },

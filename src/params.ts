@@ -21,6 +21,8 @@ export interface ConnectionSettings {
   clientKey?: string;
   token?: string;
   timeoutMs: number;
+  /** retry_timeout in ms: how long transient failures are retried, counted from the first one; 0 = never. */
+  retryTimeoutMs?: number;
 }
 
 /** What a session should look like; the part of the parameters that `present` compares and creates. */
@@ -41,6 +43,8 @@ export interface Settings {
   /** Given node (or, for state=node, the name standing in for it); the agent's own when absent. */
   node?: string;
   datacenter?: string;
+  /** Consul's read consistency mode (`?consistent` / `?stale`), as asked for. */
+  consistency: 'default' | 'consistent' | 'stale';
   session: SessionSpec;
   connection: ConnectionSettings;
   ansible: AnsibleFlags;
@@ -128,6 +132,7 @@ function connectionOf(p: ModuleParams): ConnectionSettings {
     clientKey: p.client_key,
     token: p.token,
     timeoutMs: Math.round(p.timeout * 1000),
+    retryTimeoutMs: Math.round(p.retry_timeout * 1000),
   };
 }
 
@@ -167,6 +172,7 @@ export function toSettings(args: ModuleArgs, env: NodeJS.ProcessEnv = process.en
     name: p.name,
     node: p.node,
     datacenter: p.datacenter,
+    consistency: p.consistency,
     session: {
       name: p.name,
       behavior: p.behavior,

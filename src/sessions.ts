@@ -1,6 +1,7 @@
 // Consul's session endpoints, and the one table between our parameters and Consul's field names.
 // Only these paths are ever requested; every value placed in a path is checked or encoded here.
 import type { ConsulClient, ConsulResponse, Query } from './consul';
+import type { AttemptInfo } from './retry';
 import { ConsulError, ModuleFailure } from './errors';
 import { formatDurationNs } from './duration';
 import type { SessionSpec } from './params';
@@ -62,7 +63,20 @@ export interface AgentIdentity {
   datacenter: string;
 }
 
+export type Consistency = 'default' | 'consistent' | 'stale';
+
+/** What the server that answered the last session read said about its leader. */
+export interface ReadFreshness {
+  knownLeader?: boolean;
+  lastContactMs?: number;
+}
+
 export class SessionApi {
+  /** The mode of session reads: `?consistent`, `?stale` or neither. */
+  consistency: Consistency = 'default';
+  /** X-Consul-KnownLeader / X-Consul-LastContact of the last session read. */
+  lastRead: ReadFreshness = {};
+
   constructor(
     private readonly client: ConsulClient,
     private readonly datacenter?: string,
@@ -70,6 +84,20 @@ export class SessionApi {
 
   private get query(): Query {
     return { dc: this.datacenter };
+  }
+
+  private readQuery(mode: Consistency): Query {
+    return { ...this.query, consistent: mode === 'consistent' || undefined, stale: mode === 'stale' || undefined };
+  }
+
+  /** Runs `attempt` under the run's retry budget (see retry.ts), e.g. a create that recovers by re-reading. */
+  retrying<T>(what: string, attempt: (info: AttemptInfo) => Promise<T>, retryable?: (error: unknown) => string | undefined): Promise<T> {
+    return this.client.retry.run(what, attempt, retryable);
+  }
+
+  /** Warnings for requests that succeeded only after retrying. */
+  retrySummary(): string[] {
+    return this.client.retry.summary();
   }
 
   async agentSelf(): Promise<AgentIdentity> {
@@ -88,8 +116,9 @@ export class SessionApi {
     return this.sessions('/v1/session/list', 'list the sessions');
   }
 
-  onNode(node: string): Promise<ConsulResponse<ConsulSession[]>> {
-    return this.sessions(`/v1/session/node/${segment(node, 'node name')}`, `list the sessions of node ${node}`);
+  /** `mode` overrides the consistency asked for, e.g. `consistent` when recovering from a failed create. */
+  onNode(node: string, mode: Consistency = this.consistency): Promise<ConsulResponse<ConsulSession[]>> {
+    return this.sessions(`/v1/session/node/${segment(node, 'node name')}`, `list the sessions of node ${node}`, mode);
   }
 
   /** The session with this ID, or undefined when Consul does not know it. */
@@ -108,11 +137,13 @@ export class SessionApi {
   }
 
   async destroy(id: string): Promise<void> {
-    await this.client.put(`/v1/session/destroy/${sessionId(id)}`, `destroy session ${id}`, this.query);
+    // Destroying twice is harmless (Consul answers true for an unknown ID), so it is retried.
+    await this.client.put(`/v1/session/destroy/${sessionId(id)}`, `destroy session ${id}`, this.query, undefined, { retry: true });
   }
 
-  private async sessions(path: string, what: string): Promise<ConsulResponse<ConsulSession[]>> {
-    const response = await this.client.get<unknown>(path, what, this.query);
+  private async sessions(path: string, what: string, mode: Consistency = this.consistency): Promise<ConsulResponse<ConsulSession[]>> {
+    const response = await this.client.get<unknown>(path, what, this.readQuery(mode));
+    this.lastRead = { knownLeader: response.knownLeader, lastContactMs: response.lastContactMs };
     const { data } = response;
     const isSession = (s: unknown) => typeof s === 'object' && s !== null && typeof (s as { ID?: unknown }).ID === 'string';
     if (!Array.isArray(data) || !data.every(isSession)) {

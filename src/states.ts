@@ -3,6 +3,7 @@
 import { ModuleFailure } from './errors';
 import type { Settings } from './params';
 import { describeSession, describeSpec, planPresent, settleAfterCreate } from './plan';
+import { certainlyNotApplied } from './retry';
 import type { ConsulSession, SessionApi } from './sessions';
 
 export type ModuleResult = Record<string, unknown> & { changed: boolean; warnings?: string[] };
@@ -50,9 +51,31 @@ async function presentById(ctx: Context, id: string): Promise<ModuleResult> {
   return { changed: false, session_id: id, session, sessions: [session], node: session.Node, removed: [] };
 }
 
+/**
+ * Creates the session under the run's retry budget, never re-sending a create blindly: after a transient
+ * failure (a timeout or a lost leader may hide a create that happened) the node's sessions of that name
+ * are re-read with ?consistent, and a matching one is adopted instead of creating again. Without a
+ * name nothing could be recognised, so the create is re-sent only when Consul certainly never got it.
+ */
+async function createRecovering(ctx: Context, node: string): Promise<string> {
+  const { api, settings } = ctx;
+  const spec = settings.session;
+  const name = spec.name;
+  const what = `create session${name === undefined ? '' : ` '${name}'`} on node ${node}`;
+  if (name === undefined) return api.retrying(what, () => api.create(spec, node), certainlyNotApplied);
+  return api.retrying(what, async ({ attempt }) => {
+    if (attempt > 1) {
+      const named = (await api.onNode(node, 'consistent')).data.filter((s) => s.Name === name);
+      const plan = planPresent(named, spec);
+      if (plan.action === 'keep') return plan.keep.ID;
+    }
+    return api.create(spec, node);
+  });
+}
+
 async function createAndSettle(ctx: Context, node: string, replace: ConsulSession[]) {
   const { api, settings } = ctx;
-  const ownId = await api.create(settings.session, node);
+  const ownId = await createRecovering(ctx, node);
   const name = settings.session.name;
   if (name === undefined) return { session: (await api.info(ownId)) ?? null, removed: [] as string[] };
   const settled = settleAfterCreate(await namedOnNode(api, node, name), ownId, settings.session);
@@ -160,7 +183,20 @@ const STATES = { present, absent, info, node, list } as const;
 
 export async function runState(settings: Settings, api: SessionApi): Promise<ModuleResult> {
   const warnings = [...settings.warnings];
+  // present and absent decide what to change from what they read: never from a possibly stale answer.
+  const decides = settings.state === 'present' || settings.state === 'absent';
+  api.consistency = decides && settings.consistency === 'stale' ? 'default' : settings.consistency;
+  if (api.consistency !== settings.consistency) {
+    warnings.push(`consistency=stale applies to the read-only states (info, node, list); state=${settings.state} read from the leader.`);
+  }
   const result = await STATES[settings.state]({ settings, api, warnings });
+  warnings.push(...api.retrySummary());
   const datacenter = settings.datacenter === undefined ? {} : { datacenter: settings.datacenter };
-  return { ...result, ...datacenter, ...(warnings.length ? { warnings } : {}), invocation: settings.invocation };
+  const { knownLeader, lastContactMs } = api.lastRead;
+  const freshness = {
+    consistency: api.consistency,
+    ...(knownLeader === undefined ? {} : { known_leader: knownLeader }),
+    ...(lastContactMs === undefined || Number.isNaN(lastContactMs) ? {} : { last_contact_ms: lastContactMs }),
+  };
+  return { ...result, ...datacenter, ...freshness, ...(warnings.length ? { warnings } : {}), invocation: settings.invocation };
 }
