@@ -72,28 +72,6 @@ describe('playbooks (ansible-playbook against a dev agent)', function () {
     return (await consulHttp(agent, 'GET', `/v1/kv/${key}`)).status;
   }
 
-  it('demo.yml takes a lock with a session, shows the holder, releases it and destroys the session', async function () {
-    const report = await playbookOk(['demo.yml'], { consulAddr: addr() });
-    const created = onlyResult(report, 'Ensure the session demo-lock exists');
-    expect(ranOurModule(created), 'ansible.cfg resolves consul_session to dist/consul_session.js').to.equal(true);
-    expect(created.changed).to.equal(true);
-    const id = String(created.session_id);
-    expect(id).to.match(UUID);
-
-    expect(onlyResult(report, 'Take the lock demo/lock with that session').json).to.equal(true);
-    const held = onlyResult(report, 'Read who holds demo/lock').json as Array<{ Session?: string }>;
-    expect(held[0]?.Session).to.equal(id);
-    expect(String(onlyResult(report, 'Show the holder').msg)).to.contain(`held by session ${id}`).and.contain('playbook-node');
-    expect(onlyResult(report, 'Release the lock').json).to.equal(true);
-    const destroyed = onlyResult(report, 'Destroy the session');
-    expect(destroyed).to.include({ changed: true });
-    expect(destroyed.removed).to.deep.equal([id]);
-    expect(String(onlyResult(report, 'Show that nobody holds it').msg)).to.equal(`session ${id} destroyed; demo/lock is free`);
-
-    expect(await sessions()).to.deep.equal([]);
-    expect(await kvStatus('demo/lock')).to.equal(404);
-  });
-
   describe('one play per state, in check mode, for real, and again', function () {
     let checkPresent: JsonReport;
 
@@ -172,72 +150,112 @@ describe('playbooks (ansible-playbook against a dev agent)', function () {
     });
   });
 
-  it('ten hosts (forks 10) race for one lock: exactly one holds it, all others see its session', async function () {
-    const report = await playbookOk(['lock_race.yml'], { consulAddr: addr() });
-    const hosts = Array.from({ length: 10 }, (_, i) => `locker${String(i + 1).padStart(2, '0')}`);
+  // These plays touch disjoint sessions and keys, so they run side by side: the ten-host race starts
+  // first and runs while the demo, the wrong parameter and the interpreter plays run one after another.
+  describe('plays that run side by side', function () {
+    let race: Promise<{ report?: JsonReport; error?: unknown }> | undefined;
 
-    const ensured = taskResults(report, "Ensure this host's session");
-    expect(Object.keys(ensured).sort()).to.deep.equal(hosts);
-    const ids = hosts.map((h) => String(ensured[h]?.session_id));
-    expect(new Set(ids).size, 'ten distinct sessions').to.equal(10);
-    for (const id of ids) expect(id).to.match(UUID);
+    before(function () {
+      race = playbookOk(['lock_race.yml'], { consulAddr: addr() }).then(
+        (report) => ({ report }),
+        (error: unknown) => ({ error }),
+      );
+    });
 
-    const acquired = taskResults(report, 'Try to take the lock');
-    const winners = hosts.filter((h) => acquired[h]?.json === true);
-    expect(winners, 'exactly one host acquired the lock').to.have.length(1);
-    for (const h of hosts) if (h !== winners[0]) expect(acquired[h]?.json, h).to.equal(false);
-    const holderId = ensured[winners[0]!]?.session_id;
+    after(async function () {
+      await race; // never leave the play running past the suite
+    });
 
-    const read = taskResults(report, 'Read who holds the lock');
-    for (const h of hosts) {
-      expect((read[h]?.json as Array<{ Session?: string }>)[0]?.Session, `${h} sees the holder`).to.equal(holderId);
-    }
-    for (const h of hosts) expect(report.stats[h]?.failures, h).to.equal(0);
+    it('demo.yml takes a lock with a session, shows the holder, releases it and destroys the session', async function () {
+      const report = await playbookOk(['demo.yml'], { consulAddr: addr() });
+      const created = onlyResult(report, 'Ensure the session demo-lock exists');
+      expect(ranOurModule(created), 'ansible.cfg resolves consul_session to dist/consul_session.js').to.equal(true);
+      expect(created.changed).to.equal(true);
+      const id = String(created.session_id);
+      expect(id).to.match(UUID);
 
-    expect((await sessions()).filter((s) => s.Name.startsWith('race-'))).to.deep.equal([]);
-    expect(await kvStatus('race/lock')).to.equal(404);
-  });
+      expect(onlyResult(report, 'Take the lock demo/lock with that session').json).to.equal(true);
+      const held = onlyResult(report, 'Read who holds demo/lock').json as Array<{ Session?: string }>;
+      expect(held[0]?.Session).to.equal(id);
+      expect(String(onlyResult(report, 'Show the holder').msg)).to.contain(`held by session ${id}`).and.contain('playbook-node');
+      expect(onlyResult(report, 'Release the lock').json).to.equal(true);
+      const destroyed = onlyResult(report, 'Destroy the session');
+      expect(destroyed).to.include({ changed: true });
+      expect(destroyed.removed).to.deep.equal([id]);
+      expect(String(onlyResult(report, 'Show that nobody holds it').msg)).to.equal(`session ${id} destroyed; demo/lock is free`);
 
-  it('a wrong parameter fails the task with the Ansible-style message; ignore_errors works as usual', async function () {
-    const run = await runPlaybook([join(PLAYS, 'wrong_param.yml')], { consulAddr: addr() });
-    expect(run.code, 'a failed task makes ansible-playbook exit 2').to.equal(2);
-    const report = run.report!;
+      expect((await sessions()).filter((s) => s.Name === 'demo-lock')).to.deep.equal([]);
+      expect(await kvStatus('demo/lock')).to.equal(404);
+    });
 
-    const typo = onlyResult(report, 'A misspelled parameter, ignored');
-    expect(typo).to.include({ failed: true, changed: false });
-    expect(String(typo.msg)).to.match(
-      /^Unsupported parameters for \(consul_session\) module: tll\. Supported parameters include: behavior, ca_path, .*\bttl\b/,
-    );
-    const short = onlyResult(report, "A TTL below Consul's minimum, ignored");
-    expect(short).to.include({ failed: true, msg: 'value of ttl must be at least 10 seconds, got: 5s' });
-    expect(onlyResult(report, 'The play goes on after ignored errors')).to.include({ msg: 'All assertions passed' }).and.not.have.property('failed');
-    expect(onlyResult(report, 'The same misspelling, not ignored')).to.include({ failed: true, msg: typo.msg });
-    expect(() => taskResults(report, 'Never reached')).to.throw(/found 0/);
-    expect(report.stats.localhost).to.include({ failures: 1, ignored: 2, changed: 0 });
-    expect((await sessions()).map((s) => s.Name)).not.to.include.members(['typo-session', 'short-session']);
-  });
+    it('a wrong parameter fails the task with the Ansible-style message; ignore_errors works as usual', async function () {
+      const run = await runPlaybook([join(PLAYS, 'wrong_param.yml')], { consulAddr: addr() });
+      expect(run.code, 'a failed task makes ansible-playbook exit 2').to.equal(2);
+      const report = run.report!;
 
-  it('ansible_node_interpreter makes Ansible run the module with another node', async function () {
-    const dir = mkdtempSync(join(tmpdir(), 'node-elsewhere-'));
-    try {
-      const marker = join(dir, 'ran');
-      const wrapper = join(dir, 'node');
-      writeFileSync(wrapper, `#!/bin/sh\necho "$@" >> '${marker}'\nexec '${process.execPath}' "$@"\n`);
-      chmodSync(wrapper, 0o755);
-      const report = await playbookOk(['state_list.yml'], {
-        consulAddr: addr(),
-        args: ['-e', `ansible_node_interpreter=${wrapper}`],
-      });
-      expect(onlyResult(report, 'Retrieve every active session')).to.include({ changed: false });
-      expect(readFileSync(marker, 'utf8'), 'the module ran under the wrapper').to.match(/AnsiballZ_consul_session\.js/);
+      const typo = onlyResult(report, 'A misspelled parameter, ignored');
+      expect(typo).to.include({ failed: true, changed: false });
+      expect(String(typo.msg)).to.match(
+        /^Unsupported parameters for \(consul_session\) module: tll\. Supported parameters include: behavior, ca_path, .*\bttl\b/,
+      );
+      const short = onlyResult(report, "A TTL below Consul's minimum, ignored");
+      expect(short).to.include({ failed: true, msg: 'value of ttl must be at least 10 seconds, got: 5s' });
+      expect(onlyResult(report, 'The play goes on after ignored errors')).to.include({ msg: 'All assertions passed' }).and.not.have.property('failed');
+      expect(onlyResult(report, 'The same misspelling, not ignored')).to.include({ failed: true, msg: typo.msg });
+      expect(() => taskResults(report, 'Never reached')).to.throw(/found 0/);
+      expect(report.stats.localhost).to.include({ failures: 1, ignored: 2, changed: 0 });
+      expect((await sessions()).map((s) => s.Name)).not.to.include.members(['typo-session', 'short-session']);
+    });
 
-      const broken = await runPlaybook(['state_list.yml'], {
-        consulAddr: addr(),
-        args: ['-e', `ansible_node_interpreter=${join(dir, 'no-such-node')}`],
-      });
-      expect(broken.code, 'a missing interpreter fails the task').to.equal(2);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    it('ansible_node_interpreter makes Ansible run the module with another node', async function () {
+      const dir = mkdtempSync(join(tmpdir(), 'node-elsewhere-'));
+      try {
+        const marker = join(dir, 'ran');
+        const wrapper = join(dir, 'node');
+        writeFileSync(wrapper, `#!/bin/sh\necho "$@" >> '${marker}'\nexec '${process.execPath}' "$@"\n`);
+        chmodSync(wrapper, 0o755);
+        const report = await playbookOk(['state_list.yml'], {
+          consulAddr: addr(),
+          args: ['-e', `ansible_node_interpreter=${wrapper}`],
+        });
+        expect(onlyResult(report, 'Retrieve every active session')).to.include({ changed: false });
+        expect(readFileSync(marker, 'utf8'), 'the module ran under the wrapper').to.match(/AnsiballZ_consul_session\.js/);
+
+        const broken = await runPlaybook(['state_list.yml'], {
+          consulAddr: addr(),
+          args: ['-e', `ansible_node_interpreter=${join(dir, 'no-such-node')}`],
+        });
+        expect(broken.code, 'a missing interpreter fails the task').to.equal(2);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
+
+    it('ten hosts (forks 10) race for one lock: exactly one holds it, all others see its session', async function () {
+      const { report, error } = (await race) ?? {};
+      if (!report) throw error;
+      const hosts = Array.from({ length: 10 }, (_, i) => `locker${String(i + 1).padStart(2, '0')}`);
+
+      const ensured = taskResults(report, "Ensure this host's session");
+      expect(Object.keys(ensured).sort()).to.deep.equal(hosts);
+      const ids = hosts.map((h) => String(ensured[h]?.session_id));
+      expect(new Set(ids).size, 'ten distinct sessions').to.equal(10);
+      for (const id of ids) expect(id).to.match(UUID);
+
+      const acquired = taskResults(report, 'Try to take the lock');
+      const winners = hosts.filter((h) => acquired[h]?.json === true);
+      expect(winners, 'exactly one host acquired the lock').to.have.length(1);
+      for (const h of hosts) if (h !== winners[0]) expect(acquired[h]?.json, h).to.equal(false);
+      const holderId = ensured[winners[0]!]?.session_id;
+
+      const read = taskResults(report, 'Read who holds the lock');
+      for (const h of hosts) {
+        expect((read[h]?.json as Array<{ Session?: string }>)[0]?.Session, `${h} sees the holder`).to.equal(holderId);
+      }
+      for (const h of hosts) expect(report.stats[h]?.failures, h).to.equal(0);
+
+      expect((await sessions()).filter((s) => s.Name.startsWith('race-'))).to.deep.equal([]);
+      expect(await kvStatus('race/lock')).to.equal(404);
+    });
   });
 });
