@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { consulHttp, consulOrSkip, startDevAgent } from '../support/consul.js';
 import type { Agent } from '../support/consul.js';
-import { REPO_ROOT, ansibleEnv, ansibleOrSkip, lastJsonDocument, onlyResult, ranOurModule, runCli } from '../support/ansible.js';
+import { JSON_CALLBACK, REPO_ROOT, ansibleEnv, ansibleOrSkip, lastJsonDocument, onlyResult, ranOurModule, runCli } from '../support/ansible.js';
 
 const FQCN = 'consul_ts.consul.consul_session';
 const VERSION = (JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
@@ -60,7 +60,7 @@ describe('the collection (npm run collection, ansible-galaxy collection install,
     if (!agent) throw new Error('no agent');
     const run = await runCli('ansible-playbook', ['-i', 'localhost,', resolve(__dirname, 'plays/fqcn.yml')], {
       cwd: dir,
-      env: { ...env, ANSIBLE_STDOUT_CALLBACK: 'json', CONSUL_HTTP_ADDR: agent.httpAddr },
+      env: { ...env, ...JSON_CALLBACK, CONSUL_HTTP_ADDR: agent.httpAddr },
     });
     expect(run.code, run.stdout.slice(-3000) + run.stderr).to.equal(0);
     const report = lastJsonDocument(run.stdout);

@@ -1,8 +1,8 @@
 /**
  * Helpers for tests that drive the real Ansible CLI (ansible-playbook, ansible-doc, ansible-galaxy)
  * against the built module: every run uses playbooks/ansible.cfg (so `consul_session` is ours, from
- * dist/), a clean environment (no CONSUL_* or ANSIBLE_* of the caller) and, unless told otherwise, the
- * json stdout callback so results can be asserted on.
+ * dist/), a clean environment (no CONSUL_* or ANSIBLE_* of the caller) and, unless told otherwise, a
+ * JSON stdout callback (JSON_CALLBACK) so results can be asserted on.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { resolve } from 'node:path';
@@ -102,10 +102,19 @@ export interface PlaybookOptions {
   args?: string[];
   /** More environment variables. */
   env?: NodeJS.ProcessEnv;
-  /** Use the json stdout callback (default true). Verbose flags (-v) break its JSON, so turn it off for them. */
+  /** Use the JSON stdout callback (default true). Verbose flags (-v) break its JSON, so turn it off for them. */
   json?: boolean;
   timeoutMs?: number;
 }
+
+/**
+ * The stdout callback the tests assert on: test/playbook/callback_plugins/json_report.py, the run as JSON
+ * in the shape of ansible.posix's `json` callback (which plain ansible-core does not ship).
+ */
+export const JSON_CALLBACK = {
+  ANSIBLE_CALLBACK_PLUGINS: resolve(REPO_ROOT, 'test/playbook/callback_plugins'),
+  ANSIBLE_STDOUT_CALLBACK: 'json_report',
+};
 
 /**
  * The json callback prints one report per playbook file, each cumulative (all plays so far, stats so
@@ -121,7 +130,7 @@ export function lastJsonDocument(stdout: string): JsonReport {
 export async function runPlaybook(playbooks: string[], options: PlaybookOptions = {}): Promise<PlaybookRun> {
   const json = options.json ?? true;
   const env = ansibleEnv({
-    ...(json ? { ANSIBLE_STDOUT_CALLBACK: 'json' } : {}),
+    ...(json ? JSON_CALLBACK : {}),
     ...(options.consulAddr ? { CONSUL_HTTP_ADDR: options.consulAddr } : {}),
     ...options.env,
   });
