@@ -188,8 +188,14 @@ describe('consul_session against a real agent', function () {
     });
 
     it('names host and port when no agent answers', async () => {
-      const msg = await runFail({ state: 'list', host: '127.0.0.1', port: 1 }, { env: {} });
+      const msg = await runFail({ state: 'list', host: '127.0.0.1', port: 1, retry_timeout: 0 }, { env: {} });
       expect(msg).to.contain('127.0.0.1:1').and.to.contain('connection refused');
+    });
+
+    it('retries a refused connection within retry_timeout, then says how long it tried', async () => {
+      const msg = await runFail({ state: 'list', host: '127.0.0.1', port: 1, retry_timeout: 1.5 }, { env: {} });
+      expect(msg).to.match(/gave up after \d+ attempts over [\d.]+ s \(retry_timeout is 1.5 s\)/);
+      expect(msg).to.contain('connection refused');
     });
 
     it('never prints the token, even when Consul answers an error', async () => {
