@@ -8,6 +8,7 @@ import { ModuleFailure } from './errors';
 import { applyEnvFallbacks } from './env';
 import { OPTIONS, REQUIRED_IF, type ModuleParams, type State } from './generated/spec';
 import validate from './generated/validate.js';
+import { isIPv6 } from 'node:net';
 
 export interface ConnectionSettings {
   /** scheme://host:port, the only origin any request goes to. */
@@ -119,6 +120,16 @@ function joinErrors(errors: string[]): string {
   return errors.length === 1 ? (errors[0] as string) : errors.map((e) => e.replace(/\.$/, '')).join('; ');
 }
 
+/**
+ * The host becomes part of the base URL: anything that could add a port, path, query, fragment or user
+ * to it (and so send requests, and the token, elsewhere) is refused. IPv6 with or without brackets.
+ */
+function hostErrors(host: string): string[] {
+  const bare = /^\[.*\]$/.test(host) ? host.slice(1, -1) : host;
+  if (isIPv6(bare) || /^[\p{L}\p{N}_-]+(?:\.[\p{L}\p{N}_-]+)*\.?$/u.test(host)) return [];
+  return [`value of host must be a host name or an IP address, without scheme, port or path, got: ${JSON.stringify(show(host))}`];
+}
+
 function connectionOf(p: ModuleParams): ConnectionSettings {
   const hostInUrl = p.host.includes(':') && !p.host.startsWith('[') ? `[${p.host}]` : p.host;
   return {
@@ -163,6 +174,11 @@ export function toSettings(args: ModuleArgs, env: NodeJS.ProcessEnv = process.en
   if (raw.state === 'node' && raw.node == null && raw.name != null) raw.node = raw.name;
   const converted = convertObject(raw, OPTIONS, errors, env, []);
   errors.push(...validateParams(converted, raw));
+  if (typeof converted.host === 'string') errors.push(...hostErrors(converted.host));
+  // The node name is percent-encoded into a URL path, which a lone UTF-16 surrogate cannot be.
+  if (typeof converted.node === 'string' && /\p{Surrogate}/u.test(converted.node)) {
+    errors.push(`value of node must be valid Unicode text, got one with a lone surrogate: ${JSON.stringify(show(converted.node))}`);
+  }
   if (errors.length) throw new ModuleFailure(joinErrors(errors), errors.length > 1 ? { errors } : {});
 
   const p = converted as unknown as ModuleParams;

@@ -14,7 +14,11 @@ function secretForms(secrets: readonly string[]): string[] {
     if (secret.length === 0) continue;
     forms.add(secret);
     forms.add(JSON.stringify(secret).slice(1, -1));
-    forms.add(encodeURIComponent(secret));
+    try {
+      forms.add(encodeURIComponent(secret));
+    } catch {
+      // A lone surrogate cannot be percent-encoded, so it cannot come back that way either.
+    }
   }
   return [...forms].sort((a, b) => b.length - a.length);
 }

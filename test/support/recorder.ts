@@ -123,7 +123,9 @@ export function forbiddenRequest(req: Recorded, port: number): string | undefine
     const node = decodeURIComponent(req.path.slice('/v1/session/node/'.length));
     if (node === '.' || node === '..' || node.includes('/')) return `node segment escapes its path: ${req.target}`;
   }
-  if (req.query !== '' && !/^dc=[A-Za-z0-9_-]+$/.test(req.query)) return `unexpected query: ${req.target}`;
-  if (req.headers.host !== `127.0.0.1:${port}`) return `unexpected Host header ${String(req.headers.host)}`;
+  const queryOk = req.query.split('&').every((part) => part === '' || /^(?:dc=[A-Za-z0-9_-]+|stale|consistent)$/.test(part));
+  if (!queryOk) return `unexpected query: ${req.target}`;
+  const host = String(req.headers.host);
+  if (!host.endsWith(`:${port}`) || /[/?#@\s]/.test(host)) return `unexpected Host header ${host}`;
   return undefined;
 }

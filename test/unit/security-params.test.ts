@@ -1,0 +1,35 @@
+// Inputs the fuzz tests found to escape the URL or crash, pinned as plain examples.
+import { expect } from 'chai';
+import { parseArgs } from '../../src/args';
+import { toSettings } from '../../src/params';
+import { maskSecrets, MASK } from '../../src/result';
+
+const settingsOf = (params: Record<string, unknown>) => toSettings(parseArgs(JSON.stringify(params)), {});
+
+describe('security: host, node and masking edge cases', () => {
+  for (const host of ['127.0.0.1:1../kv/secret', '127.0.0.1:8500/v1/kv/x#', 'a/b', 'h?x=1', 'user@127.0.0.1', '[::1', '', 'a b']) {
+    it(`refuses host ${JSON.stringify(host)} before any request`, () => {
+      expect(() => settingsOf({ state: 'list', host })).to.throw(/^value of host must be a host name or an IP address/);
+    });
+  }
+
+  for (const [host, baseUrl] of [
+    ['localhost', 'http://localhost:8500'],
+    ['consul.example.com', 'http://consul.example.com:8500'],
+    ['10.0.0.1', 'http://10.0.0.1:8500'],
+    ['::1', 'http://[::1]:8500'],
+    ['[::1]', 'http://[::1]:8500'],
+  ]) {
+    it(`accepts host ${host}`, () => {
+      expect(settingsOf({ state: 'list', host }).connection.baseUrl).to.equal(baseUrl);
+    });
+  }
+
+  it('refuses a node name with a lone surrogate, which cannot be put in a URL', () => {
+    expect(() => settingsOf({ state: 'node', node: 'a\ud800' })).to.throw(/^value of node must be valid Unicode text/);
+  });
+
+  it('masks a secret that cannot be percent-encoded instead of throwing', () => {
+    expect(maskSecrets({ msg: 'x \ud800tok y' }, ['\ud800tok'])).to.deep.equal({ msg: `x ${MASK} y` });
+  });
+});
