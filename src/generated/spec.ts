@@ -141,6 +141,19 @@ export const OPTIONS: Readonly<Record<string, OptionSpec>> = {
   "timeout": {
     "type": "float",
     "default": 10
+  },
+  "retry_timeout": {
+    "type": "float",
+    "default": 30
+  },
+  "consistency": {
+    "type": "str",
+    "choices": [
+      "consistent",
+      "default",
+      "stale"
+    ],
+    "default": "default"
   }
 };
 
@@ -172,6 +185,8 @@ export interface ModuleParams {
   client_key?: string;
   token?: string;
   timeout: number;
+  retry_timeout: number;
+  consistency: "consistent" | "default" | "stale";
 }
 
 export type State = ModuleParams['state'];

@@ -3,7 +3,7 @@
 "use strict";
 export const validate = validate10;
 export default validate10;
-const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","title":"consul_session parameters","description":"Parameters of the consul_session Ansible module, after Ansible-style type conversion. Generated from src/consul_session.yml by build.mjs: do not edit.","type":"object","additionalProperties":false,"properties":{"state":{"description":"present ensures a session exists, absent removes one. info reads the session id; node lists the sessions of node; list lists every session of the datacenter. These three never change anything.","type":"string","enum":["absent","info","list","node","present"],"default":"present"},"name":{"description":"The session's name. Consul does not require names to be unique; this module does, per node, because the name is what makes present and absent idempotent. With state=node and no node, the name is taken as the node name (for compatibility with the classic module).","type":"string"},"id":{"description":"The session's ID, a UUID assigned by Consul. Required with state=info. With state=absent it removes that one session; with state=present it asserts that the session exists.","type":"string","pattern":"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"},"node":{"description":"The node the session belongs to (present, absent) or is listed for (node). Defaults to the node of the agent the module talks to.","type":"string","pattern":"^(?!\\.\\.?$)[^/\\u0000-\\u001f\\u007f]+$"},"datacenter":{"description":"The datacenter to act in, sent to Consul as dc. Defaults to the agent's datacenter.","type":"string","pattern":"^[A-Za-z0-9_-]+$"},"checks":{"description":"Node health check IDs that guard the session. If any of them goes critical, the session is invalidated and its locks are released. Sent to Consul as NodeChecks, together with node_checks. Without checks and node_checks Consul guards the session with the node's serfHealth check; once either is given, serfHealth guards it only if listed. checks=[] means no node check at all.","type":"array","items":{"type":"string"}},"node_checks":{"description":"Node health check IDs that guard the session (Consul's NodeChecks, Consul 1.7 or later); merged with checks.","type":"array","items":{"type":"string"}},"service_checks":{"description":"Service health checks that guard the session (Consul's ServiceChecks, Consul 1.7 or later).","type":"array","items":{"type":"object","additionalProperties":false,"properties":{"id":{"description":"The check ID.","type":"string"},"namespace":{"description":"The namespace of the check (Consul Enterprise). Empty for open-source Consul.","type":"string","default":""}},"required":["id"]}},"behavior":{"description":"What happens to the keys a session holds when it is invalidated, release the locks or delete the keys.","type":"string","enum":["delete","release"],"default":"release"},"delay":{"description":"The lock delay. While it runs, a lock released by an invalidated session cannot be acquired again. Whole seconds (20) or a duration string (20s, 1m, 500ms, 1m30s). At least 0.","type":"number","default":15,"minimum":0},"ttl":{"description":"The session's time to live. Without it the session lives until it is destroyed or a check fails. Seconds or a duration string, between 10 seconds and 24 hours; checked before any request is sent.","type":"number","minimum":10,"maximum":86400},"host":{"description":"Host name or address of the Consul agent.","type":"string","default":"localhost"},"port":{"description":"HTTP(S) port of the Consul agent, 1 to 65535.","type":"integer","default":8500,"minimum":1,"maximum":65535},"scheme":{"description":"Protocol the Consul agent speaks.","type":"string","enum":["http","https"],"default":"http"},"validate_certs":{"description":"Whether to verify the agent's TLS certificate. Turning it off is reported as a warning.","type":"boolean","default":true},"ca_path":{"description":"A PEM file with the CA certificate(s) that signed the agent's certificate.","type":"string"},"client_cert":{"description":"A PEM client certificate, for agents that verify incoming connections (mutual TLS).","type":"string"},"client_key":{"description":"The private key of client_cert, in PEM.","type":"string"},"token":{"description":"The ACL token, sent as the X-Consul-Token header. Never printed.","type":"string","writeOnly":true},"timeout":{"description":"Seconds to wait for each HTTP request before giving up.","type":"number","default":10,"maximum":3600,"exclusiveMinimum":0}},"allOf":[{"if":{"properties":{"state":{"const":"info"}},"required":["state"]},"then":{"required":["id"]}},{"if":{"properties":{"state":{"const":"absent"}},"required":["state"]},"then":{"anyOf":[{"required":["id"]},{"required":["name"]}]}}]};
+const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","title":"consul_session parameters","description":"Parameters of the consul_session Ansible module, after Ansible-style type conversion. Generated from src/consul_session.yml by build.mjs: do not edit.","type":"object","additionalProperties":false,"properties":{"state":{"description":"present ensures a session exists, absent removes one. info reads the session id; node lists the sessions of node; list lists every session of the datacenter. These three never change anything.","type":"string","enum":["absent","info","list","node","present"],"default":"present"},"name":{"description":"The session's name. Consul does not require names to be unique; this module does, per node, because the name is what makes present and absent idempotent. With state=node and no node, the name is taken as the node name (for compatibility with the classic module).","type":"string"},"id":{"description":"The session's ID, a UUID assigned by Consul. Required with state=info. With state=absent it removes that one session; with state=present it asserts that the session exists.","type":"string","pattern":"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"},"node":{"description":"The node the session belongs to (present, absent) or is listed for (node). Defaults to the node of the agent the module talks to.","type":"string","pattern":"^(?!\\.\\.?$)[^/\\u0000-\\u001f\\u007f]+$"},"datacenter":{"description":"The datacenter to act in, sent to Consul as dc. Defaults to the agent's datacenter.","type":"string","pattern":"^[A-Za-z0-9_-]+$"},"checks":{"description":"Node health check IDs that guard the session. If any of them goes critical, the session is invalidated and its locks are released. Sent to Consul as NodeChecks, together with node_checks. Without checks and node_checks Consul guards the session with the node's serfHealth check; once either is given, serfHealth guards it only if listed. checks=[] means no node check at all.","type":"array","items":{"type":"string"}},"node_checks":{"description":"Node health check IDs that guard the session (Consul's NodeChecks, Consul 1.7 or later); merged with checks.","type":"array","items":{"type":"string"}},"service_checks":{"description":"Service health checks that guard the session (Consul's ServiceChecks, Consul 1.7 or later).","type":"array","items":{"type":"object","additionalProperties":false,"properties":{"id":{"description":"The check ID.","type":"string"},"namespace":{"description":"The namespace of the check (Consul Enterprise). Empty for open-source Consul.","type":"string","default":""}},"required":["id"]}},"behavior":{"description":"What happens to the keys a session holds when it is invalidated, release the locks or delete the keys.","type":"string","enum":["delete","release"],"default":"release"},"delay":{"description":"The lock delay. While it runs, a lock released by an invalidated session cannot be acquired again. Whole seconds (20) or a duration string (20s, 1m, 500ms, 1m30s). At least 0.","type":"number","default":15,"minimum":0},"ttl":{"description":"The session's time to live. Without it the session lives until it is destroyed or a check fails. Seconds or a duration string, between 10 seconds and 24 hours; checked before any request is sent.","type":"number","minimum":10,"maximum":86400},"host":{"description":"Host name or address of the Consul agent.","type":"string","default":"localhost"},"port":{"description":"HTTP(S) port of the Consul agent, 1 to 65535.","type":"integer","default":8500,"minimum":1,"maximum":65535},"scheme":{"description":"Protocol the Consul agent speaks.","type":"string","enum":["http","https"],"default":"http"},"validate_certs":{"description":"Whether to verify the agent's TLS certificate. Turning it off is reported as a warning.","type":"boolean","default":true},"ca_path":{"description":"A PEM file with the CA certificate(s) that signed the agent's certificate.","type":"string"},"client_cert":{"description":"A PEM client certificate, for agents that verify incoming connections (mutual TLS).","type":"string"},"client_key":{"description":"The private key of client_cert, in PEM.","type":"string"},"token":{"description":"The ACL token, sent as the X-Consul-Token header. Never printed.","type":"string","writeOnly":true},"timeout":{"description":"Seconds to wait for each HTTP request before giving up.","type":"number","default":10,"maximum":3600,"exclusiveMinimum":0},"retry_timeout":{"description":"Total seconds the module keeps retrying transient failures, counted from the first one in a run (0 turns retries off). The default rides through a leader election with Consul's default raft timing; killing the leader of three 1.8.7 servers left them without one for 13 to 15 seconds. Transient are connection refused or reset, timeouts, HTTP 429, 502, 503 and 504, and HTTP 500 whose reason says the servers are between leaders (No cluster leader, stream closed, failed to get conn, leadership lost, No known Consul servers). Every other error fails at once, including permanent errors a client agent wraps as rpc error making call:. Waits are random (full jitter) and grow from 0.25 to at most 2 seconds; no wait or new attempt goes past the budget. Reads and destroys are simply repeated. A create is never re-sent blindly; present with a name first re-reads the node's sessions and adopts a matching one that the failed attempt may have created; a create without a name is re-sent only when Consul certainly did not receive it. A failure after the budget is spent says how many attempts were made, over how long, and the last cause.","type":"number","default":30,"minimum":0,"maximum":3600},"consistency":{"description":"Consul's consistency mode for reads. default reads from the leader, consistent also has the leader confirm its leadership with a quorum (Consul's ?consistent), stale lets any server answer, even without a leader (Consul's ?stale), so info, node and list keep working during an outage. present and absent never read stale data to decide what to change; for them stale is read as default (with a warning). The result reports the mode as consistency, and what the answering server said as known_leader and last_contact_ms.","type":"string","enum":["consistent","default","stale"],"default":"default"}},"allOf":[{"if":{"properties":{"state":{"const":"info"}},"required":["state"]},"then":{"required":["id"]}},{"if":{"properties":{"state":{"const":"absent"}},"required":["state"]},"then":{"anyOf":[{"required":["id"]},{"required":["name"]}]}}]};
 const func2 = Object.prototype.hasOwnProperty;
 const pattern0 = new RegExp("^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$", "u");
 const pattern1 = new RegExp("^(?!\\.\\.?$)[^/\\u0000-\\u001f\\u007f]+$", "u");
@@ -693,14 +693,72 @@ vErrors.push(err50);
 errors++;
 }
 }
-}
-else {
-const err51 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data.retry_timeout !== undefined){
+let data27 = data.retry_timeout;
+if((typeof data27 == "number") && (isFinite(data27))){
+if(data27 > 3600 || isNaN(data27)){
+const err51 = {instancePath:instancePath+"/retry_timeout",schemaPath:"#/properties/retry_timeout/maximum",keyword:"maximum",params:{comparison: "<=", limit: 3600},message:"must be <= 3600"};
 if(vErrors === null){
 vErrors = [err51];
 }
 else {
 vErrors.push(err51);
+}
+errors++;
+}
+if(data27 < 0 || isNaN(data27)){
+const err52 = {instancePath:instancePath+"/retry_timeout",schemaPath:"#/properties/retry_timeout/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+if(vErrors === null){
+vErrors = [err52];
+}
+else {
+vErrors.push(err52);
+}
+errors++;
+}
+}
+else {
+const err53 = {instancePath:instancePath+"/retry_timeout",schemaPath:"#/properties/retry_timeout/type",keyword:"type",params:{type: "number"},message:"must be number"};
+if(vErrors === null){
+vErrors = [err53];
+}
+else {
+vErrors.push(err53);
+}
+errors++;
+}
+}
+if(data.consistency !== undefined){
+let data28 = data.consistency;
+if(typeof data28 !== "string"){
+const err54 = {instancePath:instancePath+"/consistency",schemaPath:"#/properties/consistency/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err54];
+}
+else {
+vErrors.push(err54);
+}
+errors++;
+}
+if(!(((data28 === "consistent") || (data28 === "default")) || (data28 === "stale"))){
+const err55 = {instancePath:instancePath+"/consistency",schemaPath:"#/properties/consistency/enum",keyword:"enum",params:{allowedValues: schema11.properties.consistency.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err55];
+}
+else {
+vErrors.push(err55);
+}
+errors++;
+}
+}
+}
+else {
+const err56 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err56];
+}
+else {
+vErrors.push(err56);
 }
 errors++;
 }
