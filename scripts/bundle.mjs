@@ -1,6 +1,7 @@
 // esbuild: src/main.ts → one self-contained CommonJS file that Ansible can copy to a host and run.
 import { build } from 'esbuild';
 import { join } from 'node:path';
+import { axiosSlim } from './axios-slim.mjs';
 
 // Ansible reads the interpreter from the shebang (and rewrites it with ansible_node_interpreter), and
 // passes the arguments as a JSON file in argv[2] only to modules that contain the text WANT_JSON.
@@ -18,6 +19,7 @@ export async function bundle(root) {
     minify: true,
     legalComments: 'none',
     banner: { js: BANNER },
+    plugins: [axiosSlim(root)],
     write: false,
     logLevel: 'warning',
   });

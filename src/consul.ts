@@ -1,9 +1,10 @@
 // The one HTTP client for Consul. Every request goes to the configured origin only, never follows a
 // redirect, sends bodies with a Content-Length, carries the token in a header, and has a timeout.
 // Every failure becomes a ConsulError whose message says what was attempted and how to fix it.
-import axios, { type AxiosInstance } from 'axios';
+import type { AxiosInstance } from 'axios';
 import { readFileSync } from 'node:fs';
-import http from 'node:http';
+import http, { type Agent } from 'node:http';
+// The bundle loads node:https (with tls and crypto) at its first use only: scripts/axios-slim.mjs.
 import https from 'node:https';
 import { describeTransportError } from './transport-errors';
 import { MIN_ATTEMPT_MS, RetryBudget } from './retry';
@@ -42,9 +43,19 @@ export function queryString(query: Query = {}): string {
   return parts.length ? `?${parts.join('&')}` : '';
 }
 
+/** The connection pool for the configured scheme, with the TLS material read from the given paths. */
+function createAgent(connection: ConnectionSettings): Agent {
+  if (connection.scheme !== 'https') return new http.Agent({ keepAlive: true });
+  const ca = readPem(connection.caPath, 'ca_path');
+  const cert = readPem(connection.clientCert, 'client_cert');
+  const key = readPem(connection.clientKey, 'client_key');
+  return new https.Agent({ keepAlive: true, rejectUnauthorized: connection.validateCerts, ca, cert, key });
+}
+
 export class ConsulClient {
-  private readonly http: AxiosInstance;
-  private readonly agent: http.Agent;
+  /** Created at the first request, so a run that fails validation never loads axios. */
+  private transport?: Promise<AxiosInstance>;
+  private agent?: Agent;
   /** Requests sent so far, for the benchmark's request counts and for tests. */
   requests = 0;
   /** The run's one retry budget (retry_timeout), shared by every request and by states.ts's create recovery. */
@@ -52,24 +63,26 @@ export class ConsulClient {
 
   constructor(private readonly connection: ConnectionSettings) {
     this.retry = new RetryBudget(connection.retryTimeoutMs ?? 0);
-    this.agent =
-      connection.scheme === 'https'
-        ? new https.Agent({
-            keepAlive: true,
-            rejectUnauthorized: connection.validateCerts,
-            ca: readPem(connection.caPath, 'ca_path'),
-            cert: readPem(connection.clientCert, 'client_cert'),
-            key: readPem(connection.clientKey, 'client_key'),
-          })
-        : new http.Agent({ keepAlive: true });
+  }
+
+  private http(): Promise<AxiosInstance> {
+    this.transport ??= this.createTransport();
+    return this.transport;
+  }
+
+  private async createTransport(): Promise<AxiosInstance> {
+    const { connection } = this;
+    const agent = createAgent(connection);
+    this.agent = agent;
+    const { default: axios } = await import('axios');
     const headers: Record<string, string> = { 'User-Agent': 'consul_session (Ansible module)' };
     if (connection.token) headers['X-Consul-Token'] = connection.token;
-    this.http = axios.create({
+    const instance = axios.create({
       baseURL: connection.baseUrl,
       timeout: connection.timeoutMs,
       headers,
-      httpAgent: this.agent,
-      httpsAgent: this.agent,
+      httpAgent: agent,
+      httpsAgent: agent,
       // A redirect from Consul is never what we asked for (see README: node names and 301s).
       maxRedirects: 0,
       // Never send the token through a proxy taken from the environment.
@@ -81,10 +94,11 @@ export class ConsulClient {
     });
     // axios's `timeout` is a socket idle timer: an answer trickled one byte at a time never trips it.
     // This deadline covers the whole request, whatever timeout the request was given.
-    this.http.interceptors.request.use((config) => {
+    instance.interceptors.request.use((config) => {
       config.signal ??= AbortSignal.timeout(config.timeout || connection.timeoutMs);
       return config;
     });
+    return instance;
   }
 
   /** Reads are idempotent: transient failures are retried within the budget. */
@@ -103,17 +117,18 @@ export class ConsulClient {
 
   /** Frees the keep-alive sockets so the process can exit as soon as its output is written. */
   close(): void {
-    this.agent.destroy();
+    this.agent?.destroy();
   }
 
   /** One attempt. Once the retry budget has started, an attempt gets no more than what is left of it. */
   private async request<T>(method: string, path: string, what: string, query?: Query, body?: unknown, budgetLeftMs?: number): Promise<ConsulResponse<T>> {
     const request = { method, path };
     const where = `${this.connection.host}:${this.connection.port}`;
+    const http = await this.http();
     this.requests += 1;
     let response;
     try {
-      response = await this.http.request<string>({
+      response = await http.request<string>({
         method,
         url: path + queryString(query),
         timeout: budgetLeftMs === undefined ? this.connection.timeoutMs : Math.min(this.connection.timeoutMs, Math.max(budgetLeftMs, MIN_ATTEMPT_MS)),
