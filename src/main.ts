@@ -17,7 +17,7 @@ async function main(): Promise<void> {
     secrets = secretValues(args.params, process.env);
     settings = toSettings(args, process.env);
     client = new ConsulClient(settings.connection);
-    const result = await runState(settings, new SessionApi(client, settings.datacenter));
+    const result = await runState(settings, new SessionApi(client, settings.datacenter, settings.consistency));
     emit(result, secrets, 0);
   } catch (error) {
     const invocation = settings ? { invocation: settings.invocation } : {};

@@ -44,7 +44,10 @@ export interface Settings {
   /** Given node (or, for state=node, the name standing in for it); the agent's own when absent. */
   node?: string;
   datacenter?: string;
-  /** Consul's read consistency mode (`?consistent` / `?stale`), as asked for. */
+  /**
+   * Consul's read consistency mode (`?consistent` / `?stale`). present and absent decide what to change
+   * from what they read, so for them a `stale` request is read from the leader instead (with a warning).
+   */
   consistency: 'default' | 'consistent' | 'stale';
   session: SessionSpec;
   connection: ConnectionSettings;
@@ -159,10 +162,18 @@ function invocationOf(p: ModuleParams): Record<string, unknown> {
   return { module_args: args };
 }
 
+/** present and absent decide what to change from what they read: never from a possibly stale answer. */
+function readConsistency(p: ModuleParams): Settings['consistency'] {
+  return p.consistency === 'stale' && (p.state === 'present' || p.state === 'absent') ? 'default' : p.consistency;
+}
+
 function warningsOf(p: ModuleParams): string[] {
   const warnings: string[] = [];
   if (p.scheme === 'https' && !p.validate_certs) {
     warnings.push(`validate_certs is false: the TLS certificate of the Consul agent at ${p.host}:${p.port} is not verified.`);
+  }
+  if (readConsistency(p) !== p.consistency) {
+    warnings.push(`consistency=stale applies to the read-only states (info, node, list); state=${p.state} read from the leader.`);
   }
   if (p.state === 'present' && p.name === undefined && p.id === undefined) {
     warnings.push('state=present without name or id creates a new session on every run; give a name to make it idempotent.');
@@ -191,7 +202,7 @@ export function toSettings(args: ModuleArgs, env: NodeJS.ProcessEnv = process.en
     name: p.name,
     node: p.node,
     datacenter: p.datacenter,
-    consistency: p.consistency,
+    consistency: readConsistency(p),
     session: {
       name: p.name,
       behavior: p.behavior,

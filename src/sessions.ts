@@ -72,14 +72,14 @@ export interface ReadFreshness {
 }
 
 export class SessionApi {
-  /** The mode of session reads: `?consistent`, `?stale` or neither. */
-  consistency: Consistency = 'default';
   /** X-Consul-KnownLeader / X-Consul-LastContact of the last session read. */
   lastRead: ReadFreshness = {};
 
   constructor(
     private readonly client: ConsulClient,
     private readonly datacenter?: string,
+    /** The mode of session reads: `?consistent`, `?stale` or neither. */
+    private readonly consistency: Consistency = 'default',
   ) {}
 
   private get query(): Query {

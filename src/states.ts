@@ -183,18 +183,12 @@ const STATES = { present, absent, info, node, list } as const;
 
 export async function runState(settings: Settings, api: SessionApi): Promise<ModuleResult> {
   const warnings = [...settings.warnings];
-  // present and absent decide what to change from what they read: never from a possibly stale answer.
-  const decides = settings.state === 'present' || settings.state === 'absent';
-  api.consistency = decides && settings.consistency === 'stale' ? 'default' : settings.consistency;
-  if (api.consistency !== settings.consistency) {
-    warnings.push(`consistency=stale applies to the read-only states (info, node, list); state=${settings.state} read from the leader.`);
-  }
   const result = await STATES[settings.state]({ settings, api, warnings });
   warnings.push(...api.retrySummary());
   const datacenter = settings.datacenter === undefined ? {} : { datacenter: settings.datacenter };
   const { knownLeader, lastContactMs } = api.lastRead;
   const freshness = {
-    consistency: api.consistency,
+    consistency: settings.consistency,
     ...(knownLeader === undefined ? {} : { known_leader: knownLeader }),
     ...(lastContactMs === undefined || Number.isNaN(lastContactMs) ? {} : { last_contact_ms: lastContactMs }),
   };

@@ -96,7 +96,7 @@ async function runInProcess(text: string, env: NodeJS.ProcessEnv): Promise<Outco
     secrets = secretValues(args.params, env);
     settings = toSettings(args, env);
     client = new ConsulClient(settings.connection);
-    const result = await runState(settings, new SessionApi(client, settings.datacenter));
+    const result = await runState(settings, new SessionApi(client, settings.datacenter, settings.consistency));
     return { result: maskSecrets(result, secrets), exitCode: 0 };
   } catch (error) {
     const invocation = settings ? { invocation: settings.invocation } : {};
