@@ -32,4 +32,9 @@ describe('security: host, node and masking edge cases', () => {
   it('masks a secret that cannot be percent-encoded instead of throwing', () => {
     expect(maskSecrets({ msg: 'x \ud800tok y' }, ['\ud800tok'])).to.deep.equal({ msg: `x ${MASK} y` });
   });
+
+  it('masks values, never keys: a one-letter token cannot turn a failure into a success', () => {
+    const masked = maskSecrets({ failed: true, changed: false, msg: 'state is info' }, ['a']);
+    expect(masked).to.deep.equal({ failed: true, changed: false, msg: `st${MASK}te is info` });
+  });
 });
