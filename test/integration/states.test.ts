@@ -1,18 +1,8 @@
 // Every state of the BUILT module against a real Consul 1.8.7 dev agent.
 import { expect } from 'chai';
 import { consulHttp, consulOrSkip, startDevAgent, type Agent } from '../support/consul';
+import type { ConsulSession as Session } from '../../src/sessions';
 import { runFail, runModule, runOk } from '../support/module';
-
-interface Session {
-  ID: string;
-  Name: string;
-  Node: string;
-  LockDelay: number;
-  TTL: string;
-  Behavior: string;
-  NodeChecks: string[] | null;
-  CreateIndex: number;
-}
 
 describe('consul_session against a real agent', function () {
   this.timeout(120_000);

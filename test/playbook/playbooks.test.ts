@@ -20,20 +20,12 @@ import {
   taskRows,
 } from '../support/ansible.js';
 import type { HostResult, JsonReport } from '../support/ansible.js';
+import type { ConsulSession as Session } from '../../src/sessions';
 
 const PLAYS = resolve(__dirname, 'plays');
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const EXAMPLE_NAMES = ['leader-election', 'session1', 'session_with_check', 'session_with_delay'];
 
-interface Session {
-  ID: string;
-  Name: string;
-  Node: string;
-  LockDelay: number;
-  TTL: string;
-  Behavior: string;
-  NodeChecks?: string[];
-}
 
 /** Rows of the consul_session tasks of a report. */
 function moduleRows(report: JsonReport) {

@@ -13,7 +13,7 @@ import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { consulBinary, consulHttp, freePort } from './consul.js';
+import { consulBinary, consulHttp, freePort, waitForExit } from './consul.js';
 
 export interface AgentPorts {
   http: number;
@@ -31,21 +31,6 @@ function sleep(ms: number): Promise<void> {
 
 function exited(child: ChildProcess): boolean {
   return child.exitCode !== null || child.signalCode !== null;
-}
-
-function waitForExit(child: ChildProcess, ms: number): Promise<boolean> {
-  if (exited(child)) return Promise.resolve(true);
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => {
-      child.removeListener('exit', onExit);
-      resolve(false);
-    }, ms);
-    const onExit = (): void => {
-      clearTimeout(timer);
-      resolve(true);
-    };
-    child.once('exit', onExit);
-  });
 }
 
 /** One agent of the cluster; its ports and data dir stay the same across restarts. */
