@@ -13,7 +13,10 @@ import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { consulBinary, consulHttp, freePort, waitForExit } from './consul.js';
+import { sleep, tail as tailLog, waitForExit } from './agent-process.js';
+import { consulBinary } from './consul-binary.js';
+import { consulHttp } from './consul-http.js';
+import { freePort } from './ports.js';
 
 export interface AgentPorts {
   http: number;
@@ -24,10 +27,6 @@ export interface AgentPorts {
 
 const live = new Set<ChildProcess>();
 let exitHook = false;
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
 
 function exited(child: ChildProcess): boolean {
   return child.exitCode !== null || child.signalCode !== null;
@@ -148,11 +147,7 @@ export class ClusterAgent {
   }
 
   tail(lines = 30): string {
-    try {
-      return fs.readFileSync(this.logFile, 'utf8').split('\n').slice(-lines).join('\n');
-    } catch {
-      return '(no log)';
-    }
+    return tailLog(this.logFile, lines);
   }
 
   async stop(): Promise<void> {
