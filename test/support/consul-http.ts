@@ -18,6 +18,8 @@ export interface HttpOptions {
   token?: string;
   headers?: Record<string, string>;
   timeoutMs?: number;
+  /** A connection pool to reuse (e.g. keep-alive for bulk requests); default: a new connection each time. */
+  agent?: http.Agent;
 }
 
 /**
@@ -57,7 +59,7 @@ export function consulHttp(
   return new Promise((resolve, reject) => {
     const req = request(
       url,
-      { method: method.toUpperCase(), headers, agent: false, timeout: opts.timeoutMs ?? 10_000, ...tls },
+      { method: method.toUpperCase(), headers, agent: opts.agent ?? false, timeout: opts.timeoutMs ?? 10_000, ...tls },
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));

@@ -4,6 +4,7 @@
  * 10,000-session tests and by `npm run bench`.
  */
 import * as http from 'node:http';
+import { consulHttp } from './consul-http.js';
 
 export interface SeedOptions {
   /** Requests in flight at once (default 32). */
@@ -23,32 +24,16 @@ export interface SeedOptions {
  */
 export async function seedSessions(target: { url: string }, count: number, options: SeedOptions = {}): Promise<string[]> {
   const agent = new http.Agent({ keepAlive: true, maxSockets: options.concurrency ?? 32 });
-  const url = new URL('/v1/session/create', target.url);
-  if (options.datacenter) url.searchParams.set('dc', options.datacenter);
+  const path = options.datacenter ? `/v1/session/create?dc=${encodeURIComponent(options.datacenter)}` : '/v1/session/create';
   const ids = new Array<string>(count);
   let next = 0;
-  const createOne = (i: number) =>
-    new Promise<string>((resolve, reject) => {
-      const body = JSON.stringify({ Name: options.name?.(i) ?? `seed-${i}`, LockDelay: '0s', ...(options.node ? { Node: options.node } : {}) });
-      const req = http.request(
-        url,
-        { method: 'PUT', agent, timeout: 30_000, headers: { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) } },
-        (res) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (c: Buffer) => chunks.push(c));
-          res.on('error', reject);
-          res.on('end', () => {
-            const text = Buffer.concat(chunks).toString('utf8');
-            const id = res.statusCode === 200 ? (JSON.parse(text) as { ID?: unknown }).ID : undefined;
-            if (typeof id === 'string') resolve(id);
-            else reject(new Error(`seed create ${i}: ${res.statusCode} ${text}`));
-          });
-        },
-      );
-      req.on('timeout', () => req.destroy(new Error(`seed create ${i}: timed out`)));
-      req.on('error', reject);
-      req.end(body);
-    });
+  const createOne = async (i: number): Promise<string> => {
+    const body = { Name: options.name?.(i) ?? `seed-${i}`, LockDelay: '0s', ...(options.node ? { Node: options.node } : {}) };
+    const res = await consulHttp(target, 'PUT', path, body, { agent, timeoutMs: 30_000 });
+    const id = res.status === 200 ? (res.body as { ID?: unknown }).ID : undefined;
+    if (typeof id !== 'string') throw new Error(`seed create ${i}: ${res.status} ${res.text}`);
+    return id;
+  };
   const worker = async () => {
     // Bounded: each pass takes one index until all `count` are taken.
     while (next < count) {
