@@ -37,3 +37,6 @@ export function formatDurationNs(ns: number): string {
 }
 
 export const nsToSeconds = (ns: number): number => ns / 1e9;
+
+/** Seconds for results, null for an unset duration (a session without TTL). */
+export const secondsOrNull = (ns: number | undefined): number | null => (ns === undefined ? null : nsToSeconds(ns));

@@ -1,6 +1,6 @@
 // Pure planning: (the sessions Consul has, the settings asked for) → what to do. No I/O here, so every
 // rule of idempotence is unit-tested without an agent.
-import { parseDurationNs } from './duration';
+import { nsToSeconds, parseDurationNs, secondsOrNull } from './duration';
 import type { SessionSpec } from './params';
 import type { ConsulSession } from './sessions';
 
@@ -96,8 +96,8 @@ export function describeSession(session: ConsulSession): Record<string, unknown>
     name: session.Name,
     node: session.Node,
     behavior: session.Behavior,
-    delay: session.LockDelay / 1e9,
-    ttl: ttlNs === undefined ? null : ttlNs / 1e9,
+    delay: nsToSeconds(session.LockDelay),
+    ttl: secondsOrNull(ttlNs),
     checks: guards.node,
     service_checks: guards.service,
   };
@@ -111,8 +111,8 @@ export function describeSpec(spec: SessionSpec, node: string, id: string | null)
     name: spec.name ?? '',
     node,
     behavior: spec.behavior,
-    delay: spec.lockDelayNs / 1e9,
-    ttl: spec.ttlNs === undefined ? null : spec.ttlNs / 1e9,
+    delay: nsToSeconds(spec.lockDelayNs),
+    ttl: secondsOrNull(spec.ttlNs),
     checks: guards.node,
     service_checks: guards.service,
   };

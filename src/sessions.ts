@@ -58,6 +58,11 @@ function sessionId(id: string): string {
   return id;
 }
 
+/** What a create is, in messages: "create session 'x' on node n". */
+export function createWhat(name: string | undefined, node: string): string {
+  return `create session${name === undefined ? '' : ` '${name}'`} on node ${node}`;
+}
+
 export interface AgentIdentity {
   node: string;
   datacenter: string;
@@ -128,7 +133,7 @@ export class SessionApi {
   }
 
   async create(spec: SessionSpec, node: string): Promise<string> {
-    const what = `create session${spec.name === undefined ? '' : ` '${spec.name}'`} on node ${node}`;
+    const what = createWhat(spec.name, node);
     const { data } = await this.client.put<{ ID?: unknown }>('/v1/session/create', what, this.query, createBody(spec, node));
     if (typeof data?.ID !== 'string' || !UUID.test(data.ID)) {
       throw new ConsulError(`Could not ${what}: Consul's answer has no session ID.`, { method: 'PUT', path: '/v1/session/create' });

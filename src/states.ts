@@ -4,7 +4,8 @@ import { ModuleFailure } from './errors';
 import type { Settings } from './params';
 import { describeSession, describeSpec, planPresent, settleAfterCreate } from './plan';
 import { certainlyNotApplied } from './retry';
-import type { ConsulSession, SessionApi } from './sessions';
+import { nsToSeconds, secondsOrNull } from './duration';
+import { createWhat, type Consistency, type ConsulSession, type SessionApi } from './sessions';
 
 export type ModuleResult = Record<string, unknown> & { changed: boolean; warnings?: string[] };
 
@@ -18,8 +19,8 @@ async function targetNode({ settings, api }: Context): Promise<string> {
   return settings.node ?? (await api.agentSelf()).node;
 }
 
-async function namedOnNode(api: SessionApi, node: string, name: string): Promise<ConsulSession[]> {
-  return (await api.onNode(node)).data.filter((s) => s.Name === name);
+async function namedOnNode(api: SessionApi, node: string, name: string, mode?: Consistency): Promise<ConsulSession[]> {
+  return (await api.onNode(node, mode)).data.filter((s) => s.Name === name);
 }
 
 function diffOf(settings: Settings, before: unknown[], after: unknown[]): Record<string, unknown> {
@@ -32,8 +33,8 @@ function presentFields(settings: Settings, node: string): Record<string, unknown
     name: settings.name ?? null,
     node,
     behavior: spec.behavior,
-    delay: spec.lockDelayNs / 1e9,
-    ttl: spec.ttlNs === undefined ? null : spec.ttlNs / 1e9,
+    delay: nsToSeconds(spec.lockDelayNs),
+    ttl: secondsOrNull(spec.ttlNs),
     checks: spec.checks ?? null,
     node_checks: spec.nodeChecks ?? null,
     service_checks: spec.serviceChecks ?? null,
@@ -61,11 +62,11 @@ async function createRecovering(ctx: Context, node: string): Promise<string> {
   const { api, settings } = ctx;
   const spec = settings.session;
   const name = spec.name;
-  const what = `create session${name === undefined ? '' : ` '${name}'`} on node ${node}`;
+  const what = createWhat(name, node);
   if (name === undefined) return api.retrying(what, () => api.create(spec, node), certainlyNotApplied);
   return api.retrying(what, async ({ attempt }) => {
     if (attempt > 1) {
-      const named = (await api.onNode(node, 'consistent')).data.filter((s) => s.Name === name);
+      const named = await namedOnNode(api, node, name, 'consistent');
       const plan = planPresent(named, spec);
       if (plan.action === 'keep') return plan.keep.ID;
     }
