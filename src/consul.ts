@@ -56,8 +56,6 @@ export class ConsulClient {
   /** Created at the first request, so a run that fails validation never loads axios. */
   private transport?: Promise<AxiosInstance>;
   private agent?: Agent;
-  /** Requests sent so far, for the benchmark's request counts and for tests. */
-  requests = 0;
   /** The run's one retry budget (retry_timeout), shared by every request and by states.ts's create recovery. */
   readonly retry: RetryBudget;
 
@@ -128,7 +126,6 @@ export class ConsulClient {
     const request = { method, path };
     const where = `${this.connection.host}:${this.connection.port}`;
     const http = await this.http();
-    this.requests += 1;
     let response;
     try {
       response = await http.request<string>({
