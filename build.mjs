@@ -1,8 +1,8 @@
 #!/usr/bin/env node
-// Builds the module from the one parameter table (src/consul_session.yml):
+// Builds the module from the one parameter table (src/consul_session/consul_session.yml):
 //   1. schema/consul_session.schema.json  – JSON Schema of the parameters (after Ansible-style conversion)
-//   2. src/generated/spec.ts              – TypeScript types + the conversion table, from the same YAML
-//   3. src/generated/validate.js          – ajv standalone validator, so nothing is compiled at start-up
+//   2. src/consul_session/generated/spec.ts              – TypeScript types + the conversion table, from the same YAML
+//   3. src/consul_session/generated/validate.js          – ajv standalone validator, so nothing is compiled at start-up
 //      and README.md's parameter table
 //   4. dist/consul_session.js (+ .yml)    – one esbuild bundle with shebang, WANT_JSON and its run bit
 //
@@ -32,15 +32,15 @@ function write(relPath, text, mode) {
   if (mode) chmodSync(target, mode);
 }
 
-const docPath = join(root, 'src/consul_session.yml');
+const docPath = join(root, 'src/consul_session/consul_session.yml');
 const doc = parseYaml(readFileSync(docPath, 'utf8'));
 const schema = generateSchema(doc);
 
 write('schema/consul_session.schema.json', JSON.stringify(schema, null, 2) + '\n');
-write('src/generated/spec.ts', generateSpecModule(doc, schema));
+write('src/consul_session/generated/spec.ts', generateSpecModule(doc, schema));
 const validator = generateValidatorModule(schema);
-write('src/generated/validate.js', validator.code);
-write('src/generated/validate.d.ts', validator.declaration);
+write('src/consul_session/generated/validate.js', validator.code);
+write('src/consul_session/generated/validate.d.ts', validator.declaration);
 write('README.md', withParameterTable(readFileSync(join(root, 'README.md'), 'utf8'), doc));
 
 if (!schemaOnly) {

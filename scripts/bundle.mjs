@@ -1,4 +1,4 @@
-// esbuild: src/main.ts → one self-contained CommonJS file that Ansible can copy to a host and run.
+// esbuild: src/consul_session/main.ts → one self-contained CommonJS file that Ansible can copy to a host and run.
 import { build } from 'esbuild';
 import { join } from 'node:path';
 import { axiosSlim } from './axios-slim.mjs';
@@ -11,7 +11,7 @@ const BANNER = `#!/usr/bin/node
 
 export async function bundle(root) {
   const result = await build({
-    entryPoints: [join(root, 'src/main.ts')],
+    entryPoints: [join(root, 'src/consul_session/main.ts')],
     bundle: true,
     platform: 'node',
     format: 'cjs',

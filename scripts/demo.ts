@@ -45,13 +45,13 @@ function ensureAnsible(): void {
   process.exit(1);
 }
 
-/** Newest modification time of the build's inputs (src/ without src/generated, build.mjs, scripts/*.mjs). */
+/** Newest modification time of the build's inputs (src/ without the generated folders, build.mjs, scripts/*.mjs). */
 function newestSource(): number {
   let newest = 0;
   const visit = (path: string): void => {
     const stat = statSync(path);
     if (stat.isDirectory()) {
-      for (const entry of readdirSync(path)) if (join(path, entry) !== join(root, 'src/generated')) visit(join(path, entry));
+      for (const entry of readdirSync(path)) if (join(path, entry) !== join(root, 'src/consul_session/generated')) visit(join(path, entry));
     } else newest = Math.max(newest, stat.mtimeMs);
   };
   visit(join(root, 'src'));

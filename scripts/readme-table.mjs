@@ -1,4 +1,4 @@
-// Renders the parameter table of README.md from the one parameter table (src/consul_session.yml).
+// Renders the parameter table of README.md from the one parameter table (src/consul_session/consul_session.yml).
 const START = '<!-- parameters:start -->';
 const END = '<!-- parameters:end -->';
 

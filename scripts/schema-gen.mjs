@@ -1,6 +1,6 @@
 // Turns the module's Ansible documentation (DOCUMENTATION.options + VALIDATION) into a JSON Schema.
 // The schema describes the parameters AFTER Ansible-style conversion (port "8500" → 8500, delay "20s" → 20),
-// which is what ajv checks; the conversion itself is driven by the same table (src/generated/spec.ts).
+// which is what ajv checks; the conversion itself is driven by the same table (src/consul_session/generated/spec.ts).
 
 /** Ansible option types → JSON Schema types. `raw` options are durations (see VALIDATION). */
 const JSON_TYPES = {
@@ -67,7 +67,7 @@ export function generateSchema(doc) {
     title: 'consul_session parameters',
     description:
       'Parameters of the consul_session Ansible module, after Ansible-style type conversion. ' +
-      'Generated from src/consul_session.yml by build.mjs: do not edit.',
+      'Generated from src/consul_session/consul_session.yml by build.mjs: do not edit.',
     ...objectSchema(doc.DOCUMENTATION.options, validation.options),
   };
   if (validation.required_if?.length) schema.allOf = validation.required_if.map(requiredIf);

@@ -9,9 +9,9 @@ import { join, resolve } from 'node:path';
 const root = resolve(__dirname, '../..');
 const GENERATED = [
   'schema/consul_session.schema.json',
-  'src/generated/spec.ts',
-  'src/generated/validate.js',
-  'src/generated/validate.d.ts',
+  'src/consul_session/generated/spec.ts',
+  'src/consul_session/generated/validate.js',
+  'src/consul_session/generated/validate.d.ts',
   'README.md',
   'dist/consul_session.js',
   'dist/consul_session.yml',

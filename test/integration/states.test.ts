@@ -1,7 +1,7 @@
 // Every state of the BUILT module against a real Consul 1.8.7 dev agent.
 import { expect } from 'chai';
 import { consulHttp, consulOrSkip, startDevAgent, type Agent } from '../support/consul';
-import type { ConsulSession as Session } from '../../src/sessions';
+import type { ConsulSession as Session } from '../../src/shared/sessions';
 import { runFail, runModule, runOk } from '../support/module';
 
 describe('consul_session against a real agent', function () {

@@ -44,7 +44,7 @@ describe('ansible-doc consul_session (the sidecar beside the built module)', fun
   const schema = JSON.parse(readFileSync(join(REPO_ROOT, 'schema/consul_session.schema.json'), 'utf8')) as {
     properties: Record<string, SchemaProperty>;
   };
-  const table = parseYaml(readFileSync(join(REPO_ROOT, 'src/consul_session.yml'), 'utf8')) as {
+  const table = parseYaml(readFileSync(join(REPO_ROOT, 'src/consul_session/consul_session.yml'), 'utf8')) as {
     EXAMPLES: string;
     RETURN: Record<string, unknown>;
   };
@@ -56,7 +56,7 @@ describe('ansible-doc consul_session (the sidecar beside the built module)', fun
   });
 
   it('the sidecar in dist/ is the parameter table itself', function () {
-    expect(readFileSync(join(DIST_DIR, 'consul_session.yml'), 'utf8')).to.equal(readFileSync(join(REPO_ROOT, 'src/consul_session.yml'), 'utf8'));
+    expect(readFileSync(join(DIST_DIR, 'consul_session.yml'), 'utf8')).to.equal(readFileSync(join(REPO_ROOT, 'src/consul_session/consul_session.yml'), 'utf8'));
   });
 
   it('lists exactly the parameters of the schema, with the same choices, defaults and types', function () {

@@ -20,7 +20,7 @@ import {
   taskRows,
 } from '../support/ansible.js';
 import type { HostResult, JsonReport } from '../support/ansible.js';
-import type { ConsulSession as Session } from '../../src/sessions';
+import type { ConsulSession as Session } from '../../src/shared/sessions';
 
 const PLAYS = resolve(__dirname, 'plays');
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;

@@ -1,7 +1,7 @@
 // Hostile input, property-based (fast-check): generated args files — wrong types, huge strings,
 // unicode, nested junk, ids and node names built to leave the session endpoints — must always give one
 // clean result object, never a stack trace, never a printed token, and no request to any Consul path
-// but the session endpoints. The bulk runs in-process through the same steps as src/main.ts (so
+// but the session endpoints. The bulk runs in-process through the same steps as src/consul_session/main.ts (so
 // thousands of cases take seconds); a few hundred run the built executable.
 import { expect } from 'chai';
 import fc from 'fast-check';
@@ -9,14 +9,14 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseArgs } from '../../src/args';
-import { ConsulClient } from '../../src/consul';
-import { secretValues } from '../../src/env';
-import { OPTIONS } from '../../src/generated/spec';
-import { toSettings, type Settings } from '../../src/params';
-import { failureResult, maskSecrets } from '../../src/result';
-import { SessionApi } from '../../src/sessions';
-import { runState } from '../../src/states';
+import { parseArgs } from '../../src/shared/args';
+import { ConsulClient } from '../../src/shared/consul';
+import { secretValues } from '../../src/shared/env';
+import { OPTIONS } from '../../src/consul_session/generated/spec';
+import { toSettings, type Settings } from '../../src/consul_session/params';
+import { failureResult, maskSecrets } from '../../src/shared/result';
+import { SessionApi } from '../../src/shared/sessions';
+import { runState } from '../../src/consul_session/states';
 import { MODULE_PATH, parseSingleJson } from '../support/module';
 import { forbiddenRequest, startRecorder, type Recorder } from '../support/recorder';
 
@@ -86,7 +86,7 @@ interface Outcome {
   exitCode: 0 | 1;
 }
 
-/** The steps of src/main.ts, in-process, against the recorder. */
+/** The steps of src/consul_session/main.ts, in-process, against the recorder. */
 async function runInProcess(text: string, env: NodeJS.ProcessEnv): Promise<Outcome> {
   let secrets: string[] = [];
   let client: ConsulClient | undefined;

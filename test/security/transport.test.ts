@@ -7,10 +7,10 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { MAX_ARGS_BYTES } from '../../src/args';
-import { MAX_RESPONSE_BYTES } from '../../src/consul';
-import { OPTIONS } from '../../src/generated/spec';
-import { MASK } from '../../src/result';
+import { MAX_ARGS_BYTES } from '../../src/shared/args';
+import { MAX_RESPONSE_BYTES } from '../../src/shared/consul';
+import { OPTIONS } from '../../src/consul_session/generated/spec';
+import { MASK } from '../../src/shared/result';
 import { MODULE_PATH, parseSingleJson, runFail, runModule, runOk } from '../support/module';
 import { forbiddenRequest, startRecorder, type Recorder } from '../support/recorder';
 

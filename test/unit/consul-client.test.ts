@@ -2,10 +2,10 @@
 import { expect } from 'chai';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { ConsulClient } from '../../src/consul';
-import { ConsulError } from '../../src/errors';
-import type { ConnectionSettings } from '../../src/params';
-import { describeTransportError } from '../../src/transport-errors';
+import { ConsulClient } from '../../src/shared/consul';
+import { ConsulError } from '../../src/shared/errors';
+import type { ConnectionSettings } from '../../src/consul_session/params';
+import { describeTransportError } from '../../src/shared/transport-errors';
 
 type Handler = (req: http.IncomingMessage, res: http.ServerResponse) => void;
 

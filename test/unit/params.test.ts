@@ -1,7 +1,7 @@
 import { expect } from 'chai';
-import { parseArgs } from '../../src/args';
-import { ModuleFailure } from '../../src/errors';
-import { toSettings, type Settings } from '../../src/params';
+import { parseArgs } from '../../src/shared/args';
+import { ModuleFailure } from '../../src/shared/errors';
+import { toSettings, type Settings } from '../../src/consul_session/params';
 
 const settingsOf = (params: Record<string, unknown>, env: NodeJS.ProcessEnv = {}, flags: Record<string, unknown> = {}): Settings =>
   toSettings(parseArgs(JSON.stringify({ ...params, ...flags })), env);

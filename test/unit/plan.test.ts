@@ -1,7 +1,7 @@
 import { expect } from 'chai';
-import type { SessionSpec } from '../../src/params';
-import { matchesSpec, planPresent, settleAfterCreate } from '../../src/plan';
-import type { ConsulSession } from '../../src/sessions';
+import type { SessionSpec } from '../../src/consul_session/params';
+import { matchesSpec, planPresent, settleAfterCreate } from '../../src/consul_session/plan';
+import type { ConsulSession } from '../../src/shared/sessions';
 
 const spec: SessionSpec = { name: 'lock', behavior: 'release', lockDelayNs: 15e9 };
 

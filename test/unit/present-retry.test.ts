@@ -2,12 +2,12 @@
 // re-sent blindly; the named sessions are re-read (?consistent) and a matching one is adopted.
 import { expect } from 'chai';
 import sinon from 'sinon';
-import { parseArgs } from '../../src/args';
-import { ConsulError } from '../../src/errors';
-import { toSettings } from '../../src/params';
-import { RetryBudget } from '../../src/retry';
-import type { ConsulSession, SessionApi } from '../../src/sessions';
-import { runState } from '../../src/states';
+import { parseArgs } from '../../src/shared/args';
+import { ConsulError } from '../../src/shared/errors';
+import { toSettings } from '../../src/consul_session/params';
+import { RetryBudget } from '../../src/shared/retry';
+import type { ConsulSession, SessionApi } from '../../src/shared/sessions';
+import { runState } from '../../src/consul_session/states';
 
 const NODE = 'n1';
 const OWN = '11111111-1111-1111-1111-111111111111';

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import sinon from 'sinon';
-import { ConsulError } from '../../src/errors';
+import { ConsulError } from '../../src/shared/errors';
 import {
   BASE_DELAY_MS,
   MAX_DELAY_MS,
@@ -10,7 +10,7 @@ import {
   certainlyNotApplied,
   innerReason,
   transientCause,
-} from '../../src/retry';
+} from '../../src/shared/retry';
 
 const request = { method: 'GET', path: '/v1/session/list' };
 const http = (status: number, body: string) => new ConsulError(`Could not list the sessions: Consul answered ${status}: ${body}`, request, status, body);

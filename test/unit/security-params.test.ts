@@ -1,8 +1,8 @@
 // Inputs the fuzz tests found to escape the URL or crash, pinned as plain examples.
 import { expect } from 'chai';
-import { parseArgs } from '../../src/args';
-import { toSettings } from '../../src/params';
-import { maskSecrets, MASK } from '../../src/result';
+import { parseArgs } from '../../src/shared/args';
+import { toSettings } from '../../src/consul_session/params';
+import { maskSecrets, MASK } from '../../src/shared/result';
 
 const settingsOf = (params: Record<string, unknown>) => toSettings(parseArgs(JSON.stringify(params)), {});
 

@@ -1,11 +1,11 @@
 // Entry point: args file → Settings → state → one JSON result. Thin on purpose; every step lives in
 // its own module, and every failure, expected or not, becomes a failure result rather than a trace.
-import { readArgs } from './args';
-import { ConsulClient } from './consul';
-import { secretValues } from './env';
+import { readArgs } from '../shared/args';
+import { ConsulClient } from '../shared/consul';
+import { secretValues } from '../shared/env';
 import { toSettings, type Settings } from './params';
-import { emit, failureResult } from './result';
-import { SessionApi } from './sessions';
+import { emit, failureResult } from '../shared/result';
+import { SessionApi } from '../shared/sessions';
 import { runState } from './states';
 
 async function main(): Promise<void> {

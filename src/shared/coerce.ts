@@ -3,7 +3,7 @@
 // `checks: a,b` work as they do for every Python module.
 import { homedir } from 'node:os';
 import { parseDurationNs } from './duration';
-import { MODULE_NAME, type OptionSpec } from './generated/spec';
+import { MODULE_NAME, type OptionSpec } from '../consul_session/generated/spec';
 import { emptyRecord } from './records';
 
 const BOOLEANS_TRUE = new Set(['y', 'yes', 'on', '1', 'true', 't']);

@@ -1,11 +1,11 @@
 // What each state does, against the session API. Decisions come from plan.ts; this file only reads,
 // applies (unless in check mode) and reports.
-import { ModuleFailure } from './errors';
+import { ModuleFailure } from '../shared/errors';
 import type { Settings } from './params';
 import { describeSession, describeSpec, planPresent, settleAfterCreate } from './plan';
-import { certainlyNotApplied } from './retry';
-import { nsToSeconds, secondsOrNull } from './duration';
-import { createWhat, type Consistency, type ConsulSession, type SessionApi } from './sessions';
+import { certainlyNotApplied } from '../shared/retry';
+import { nsToSeconds, secondsOrNull } from '../shared/duration';
+import { createWhat, type Consistency, type ConsulSession, type SessionApi } from '../shared/sessions';
 
 export type ModuleResult = Record<string, unknown> & { changed: boolean; warnings?: string[] };
 

@@ -1,8 +1,8 @@
 // Pure planning: (the sessions Consul has, the settings asked for) → what to do. No I/O here, so every
 // rule of idempotence is unit-tested without an agent.
-import { nsToSeconds, parseDurationNs, secondsOrNull } from './duration';
+import { nsToSeconds, parseDurationNs, secondsOrNull } from '../shared/duration';
 import type { SessionSpec } from './params';
-import type { ConsulSession } from './sessions';
+import type { ConsulSession } from '../shared/sessions';
 
 /** Consul guards a session with the node's serf health check when no check of any kind is given. */
 export const DEFAULT_NODE_CHECK = 'serfHealth';

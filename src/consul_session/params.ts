@@ -2,10 +2,10 @@
 // environment fallbacks → Ansible-style conversion and defaults → the generated JSON Schema (ajv) →
 // Settings. Nothing after this point looks at raw input.
 import type { ErrorObject } from 'ajv';
-import type { AnsibleFlags, ModuleArgs } from './args';
-import { convertObject, show } from './coerce';
-import { ModuleFailure } from './errors';
-import { applyEnvFallbacks } from './env';
+import type { AnsibleFlags, ModuleArgs } from '../shared/args';
+import { convertObject, show } from '../shared/coerce';
+import { ModuleFailure } from '../shared/errors';
+import { applyEnvFallbacks } from '../shared/env';
 import { OPTIONS, REQUIRED_IF, type ModuleParams, type State } from './generated/spec';
 import validate from './generated/validate.js';
 import { isIPv6 } from 'node:net';

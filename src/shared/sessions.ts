@@ -4,8 +4,8 @@ import type { ConsulClient, ConsulResponse, Query } from './consul';
 import type { AttemptInfo } from './retry';
 import { ConsulError, ModuleFailure } from './errors';
 import { formatDurationNs } from './duration';
-import type { SessionSpec } from './params';
-import { desiredNodeChecks } from './plan';
+import type { SessionSpec } from '../consul_session/params';
+import { desiredNodeChecks } from '../consul_session/plan';
 
 /** A session as Consul 1.8 reports it (LockDelay in nanoseconds, TTL as a Go duration or ""). */
 export interface ConsulSession {

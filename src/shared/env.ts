@@ -1,6 +1,6 @@
 // Environment fallbacks, as the consul CLI reads them. They apply only to parameters that are not given
 // (null counts as not given), before conversion, so they are converted and validated like any value.
-import { OPTIONS } from './generated/spec';
+import { OPTIONS } from '../consul_session/generated/spec';
 import { emptyRecord } from './records';
 
 const ADDRESS_VARIABLE = 'CONSUL_HTTP_ADDR';
