@@ -1,22 +1,24 @@
 #!/usr/bin/env node
-// Builds the module from the one parameter table (src/consul_session/consul_session.yml):
-//   1. schema/consul_session.schema.json  – JSON Schema of the parameters (after Ansible-style conversion)
-//   2. src/consul_session/generated/spec.ts              – TypeScript types + the conversion table, from the same YAML
-//   3. src/consul_session/generated/validate.js          – ajv standalone validator, so nothing is compiled at start-up
-//      and README.md's parameter table
-//   4. dist/consul_session.js (+ .yml)    – one esbuild bundle with shebang, WANT_JSON and its run bit
+// Builds every module (scripts/module-doc.mjs: MODULES) from its one parameter table
+// (src/<module>/<module>.yml, plus the shared fragments it extends, src/shared/<fragment>.yml):
+//   1. schema/<module>.schema.json         – JSON Schema of the parameters (after Ansible-style conversion)
+//   2. src/<module>/generated/spec.ts      – TypeScript types + the conversion table, from the same YAML
+//   3. src/<module>/generated/validate.js  – ajv standalone validator, so nothing is compiled at start-up
+//      and README.md's parameter tables (one per module, one per fragment)
+//   4. dist/<module>.js + dist/<module>.yml – one esbuild bundle with shebang, WANT_JSON and its run bit,
+//      and its ansible-doc sidecar (the merged table)
 //
 //   node build.mjs                  everything
 //   node build.mjs --schema-only    steps 1–3 (npm run schema)
 //   node build.mjs --out DIR        write every output under DIR instead of the project (freshness tests)
-import { mkdirSync, readFileSync, writeFileSync, chmodSync, copyFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync, chmodSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parse as parseYaml } from 'yaml';
 import { generateSchema } from './scripts/schema-gen.mjs';
 import { generateSpecModule, generateValidatorModule } from './scripts/codegen.mjs';
 import { bundle } from './scripts/bundle.mjs';
 import { withParameterTable } from './scripts/readme-table.mjs';
+import { MODULES, loadFragment, loadModuleDoc, modulePaths, sidecarText } from './scripts/module-doc.mjs';
 
 const root = dirname(fileURLToPath(import.meta.url));
 const argv = process.argv.slice(2);
@@ -32,20 +34,23 @@ function write(relPath, text, mode) {
   if (mode) chmodSync(target, mode);
 }
 
-const docPath = join(root, 'src/consul_session/consul_session.yml');
-const doc = parseYaml(readFileSync(docPath, 'utf8'));
-const schema = generateSchema(doc);
+let readme = readFileSync(join(root, 'README.md'), 'utf8');
+readme = withParameterTable(readme, 'connection', loadFragment(root, 'connection'));
 
-write('schema/consul_session.schema.json', JSON.stringify(schema, null, 2) + '\n');
-write('src/consul_session/generated/spec.ts', generateSpecModule(doc, schema));
-const validator = generateValidatorModule(schema);
-write('src/consul_session/generated/validate.js', validator.code);
-write('src/consul_session/generated/validate.d.ts', validator.declaration);
-write('README.md', withParameterTable(readFileSync(join(root, 'README.md'), 'utf8'), doc));
-
-if (!schemaOnly) {
-  const code = await bundle(root);
-  write('dist/consul_session.js', code, 0o755);
-  mkdirSync(join(outRoot, 'dist'), { recursive: true });
-  copyFileSync(docPath, join(outRoot, 'dist/consul_session.yml'));
+for (const name of MODULES) {
+  const paths = modulePaths(name);
+  const doc = loadModuleDoc(root, name);
+  const schema = generateSchema(doc);
+  write(paths.schema, JSON.stringify(schema, null, 2) + '\n');
+  write(`${paths.generated}/spec.ts`, generateSpecModule(doc));
+  const validator = generateValidatorModule(schema, name);
+  write(`${paths.generated}/validate.js`, validator.code);
+  write(`${paths.generated}/validate.d.ts`, validator.declaration);
+  // The README lists a module's own options; the shared ones have their own table.
+  readme = withParameterTable(readme, name, loadModuleDoc(root, name, { fragments: false }));
+  if (!schemaOnly) {
+    write(paths.bundle, await bundle(root, name), 0o755);
+    write(paths.sidecar, sidecarText(name, doc));
+  }
 }
+write('README.md', readme);

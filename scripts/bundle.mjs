@@ -1,24 +1,24 @@
-// esbuild: src/consul_session/main.ts → one self-contained CommonJS file that Ansible can copy to a host and run.
+// esbuild: src/<module>/main.ts → one self-contained CommonJS file that Ansible can copy to a host and run.
 import { build } from 'esbuild';
 import { join } from 'node:path';
 import { axiosSlim } from './axios-slim.mjs';
 
 // Ansible reads the interpreter from the shebang (and rewrites it with ansible_node_interpreter), and
 // passes the arguments as a JSON file in argv[2] only to modules that contain the text WANT_JSON.
-const BANNER = `#!/usr/bin/node
+const banner = (name) => `#!/usr/bin/node
 // WANT_JSON
-// consul_session: an Ansible module for Consul sessions. Built from TypeScript by build.mjs; see README.md.`;
+// ${name}: an Ansible module for Consul. Built from TypeScript (src/${name}/) by build.mjs; see README.md.`;
 
-export async function bundle(root) {
+export async function bundle(root, name) {
   const result = await build({
-    entryPoints: [join(root, 'src/consul_session/main.ts')],
+    entryPoints: [join(root, 'src', name, 'main.ts')],
     bundle: true,
     platform: 'node',
     format: 'cjs',
     target: 'node18',
     minify: true,
     legalComments: 'none',
-    banner: { js: BANNER },
+    banner: { js: banner(name) },
     plugins: [axiosSlim(root)],
     write: false,
     logLevel: 'warning',

@@ -1,6 +1,6 @@
-// Renders the parameter table of README.md from the one parameter table (src/consul_session/consul_session.yml).
-const START = '<!-- parameters:start -->';
-const END = '<!-- parameters:end -->';
+// Renders README.md's parameter tables from the parameter tables: one per module (its own options) and
+// one per shared fragment, each between its markers, e.g. <!-- parameters:consul_lock:start -->.
+const markers = (table) => [`<!-- parameters:${table}:start -->`, `<!-- parameters:${table}:end -->`];
 
 const plain = (text) =>
   (Array.isArray(text) ? text.join(' ') : String(text ?? ''))
@@ -22,14 +22,16 @@ function row(name, option, refinement) {
   return `| \`${name}\` | ${choices} | ${dflt} | ${plain(option.description)}${fallback} |`;
 }
 
+/** `doc` is a module table or a fragment: its DOCUMENTATION.options and VALIDATION.options. */
 export function renderParameterTable(doc) {
   const refinements = doc.VALIDATION?.options ?? {};
   const rows = Object.entries(doc.DOCUMENTATION.options).map(([name, option]) => row(name, option, refinements[name]));
   return ['| parameter | type / choices | default | meaning |', '|---|---|---|---|', ...rows].join('\n');
 }
 
-/** README text with the table between the markers replaced; unchanged if the markers are missing. */
-export function withParameterTable(readme, doc) {
+/** README text with the table between the markers of `table` replaced; unchanged if they are missing. */
+export function withParameterTable(readme, table, doc) {
+  const [START, END] = markers(table);
   const start = readme.indexOf(START);
   const end = readme.indexOf(END);
   if (start < 0 || end < start) return readme;

@@ -62,12 +62,13 @@ function requiredIf([key, value, params, any]) {
 
 export function generateSchema(doc) {
   const validation = doc.VALIDATION ?? {};
+  const name = doc.DOCUMENTATION.module;
   const schema = {
     $schema: 'http://json-schema.org/draft-07/schema#',
-    title: 'consul_session parameters',
+    title: `${name} parameters`,
     description:
-      'Parameters of the consul_session Ansible module, after Ansible-style type conversion. ' +
-      'Generated from src/consul_session/consul_session.yml by build.mjs: do not edit.',
+      `Parameters of the ${name} Ansible module, after Ansible-style type conversion. ` +
+      `Generated from src/${name}/${name}.yml and the fragments it extends by build.mjs: do not edit.`,
     ...objectSchema(doc.DOCUMENTATION.options, validation.options),
   };
   if (validation.required_if?.length) schema.allOf = validation.required_if.map(requiredIf);

@@ -2,7 +2,7 @@
 // rule of idempotence is unit-tested without an agent.
 import { nsToSeconds, parseDurationNs, secondsOrNull } from '../shared/duration';
 import type { SessionSpec } from './params';
-import type { ConsulSession } from '../shared/sessions';
+import { desiredNodeChecks, type ConsulSession } from '../shared/sessions';
 
 /** Consul guards a session with the node's serf health check when no check of any kind is given. */
 export const DEFAULT_NODE_CHECK = 'serfHealth';
@@ -20,16 +20,6 @@ export function guardsOf(session: ConsulSession): Guards {
     node: sorted([...(session.Checks ?? []), ...(session.NodeChecks ?? [])]),
     service: sorted((session.ServiceChecks ?? []).map((c) => `${c.Namespace ?? ''}/${c.ID}`)),
   };
-}
-
-/**
- * The node checks to send, or undefined to let Consul apply its default (serfHealth). `checks` and
- * `node_checks` both name node-level checks; once either is given, serfHealth guards the session only
- * if it is listed, as with Consul's NodeChecks (service checks alone keep the default).
- */
-export function desiredNodeChecks(spec: SessionSpec): string[] | undefined {
-  if (spec.checks === undefined && spec.nodeChecks === undefined) return undefined;
-  return sorted([...(spec.checks ?? []), ...(spec.nodeChecks ?? [])]);
 }
 
 export function desiredGuards(spec: SessionSpec): Guards {

@@ -1,13 +1,14 @@
 // What each state does, against the session API. Decisions come from plan.ts; this file only reads,
 // applies (unless in check mode) and reports.
 import { ModuleFailure } from '../shared/errors';
+import type { ModuleResult } from '../shared/result';
+import { finishResult } from '../shared/run-module';
 import type { Settings } from './params';
 import { describeSession, describeSpec, planPresent, settleAfterCreate } from './plan';
 import { certainlyNotApplied } from '../shared/retry';
 import { nsToSeconds, secondsOrNull } from '../shared/duration';
 import { createWhat, type Consistency, type ConsulSession, type SessionApi } from '../shared/sessions';
 
-export type ModuleResult = Record<string, unknown> & { changed: boolean; warnings?: string[] };
 
 interface Context {
   settings: Settings;
@@ -185,13 +186,11 @@ const STATES = { present, absent, info, node, list } as const;
 export async function runState(settings: Settings, api: SessionApi): Promise<ModuleResult> {
   const warnings = [...settings.warnings];
   const result = await STATES[settings.state]({ settings, api, warnings });
-  warnings.push(...api.retrySummary());
-  const datacenter = settings.datacenter === undefined ? {} : { datacenter: settings.datacenter };
   const { knownLeader, lastContactMs } = api.lastRead;
   const freshness = {
     consistency: settings.consistency,
     ...(knownLeader === undefined ? {} : { known_leader: knownLeader }),
     ...(lastContactMs === undefined || Number.isNaN(lastContactMs) ? {} : { last_contact_ms: lastContactMs }),
   };
-  return { ...result, ...datacenter, ...freshness, ...(warnings.length ? { warnings } : {}), invocation: settings.invocation };
+  return finishResult({ ...result, ...freshness }, settings, warnings, api);
 }

@@ -20,15 +20,16 @@ export interface ModuleArgs {
   ansible: AnsibleFlags;
 }
 
-const USAGE = 'usage: consul_session ARGS_FILE (a JSON object of parameters, as Ansible writes it for WANT_JSON modules)';
+const usage = (moduleName: string) =>
+  `usage: ${moduleName} ARGS_FILE (a JSON object of parameters, as Ansible writes it for WANT_JSON modules)`;
 
-function readLimited(path: string): string {
+function readLimited(path: string, moduleName: string): string {
   let fd: number;
   try {
     fd = openSync(path, 'r');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw new ModuleFailure(`The arguments file ${path} does not exist. ${USAGE}`);
+    if (code === 'ENOENT') throw new ModuleFailure(`The arguments file ${path} does not exist. ${usage(moduleName)}`);
     throw new ModuleFailure(`The arguments file ${path} could not be read (${code ?? String(error)}).`);
   }
   try {
@@ -99,7 +100,7 @@ export function parseArgs(text: string, source = 'The arguments file'): ModuleAr
   };
 }
 
-export function readArgs(path: string | undefined): ModuleArgs {
-  if (!path) throw new ModuleFailure(`No arguments file was given. ${USAGE}`);
-  return parseArgs(readLimited(path), `The arguments file ${path}`);
+export function readArgs(path: string | undefined, moduleName: string): ModuleArgs {
+  if (!path) throw new ModuleFailure(`No arguments file was given. ${usage(moduleName)}`);
+  return parseArgs(readLimited(path, moduleName), `The arguments file ${path}`);
 }

@@ -3,7 +3,7 @@
 // `checks: a,b` work as they do for every Python module.
 import { homedir } from 'node:os';
 import { parseDurationNs } from './duration';
-import { MODULE_NAME, type OptionSpec } from '../consul_session/generated/spec';
+import type { OptionSpec } from './option-spec';
 import { emptyRecord } from './records';
 
 const BOOLEANS_TRUE = new Set(['y', 'yes', 'on', '1', 'true', 't']);
@@ -193,12 +193,14 @@ export function convertObject(
   errors: string[],
   env: NodeJS.ProcessEnv,
   context: Context,
+  /** The module, named in the message about unsupported parameters at the top level. */
+  moduleName = 'this',
 ): Record<string, unknown> {
   const output = emptyRecord();
   const unknown = Object.keys(input).filter((key) => !Object.hasOwn(options, key));
   if (unknown.length) {
     errors.push(
-      `Unsupported parameters for (${context.length ? `${context.join(' -> ')}) option` : `${MODULE_NAME}) module`}: ` +
+      `Unsupported parameters for (${context.length ? `${context.join(' -> ')}) option` : `${moduleName}) module`}: ` +
         `${unknown.sort().join(', ')}. ` +
         `Supported parameters include: ${Object.keys(options).sort().join(', ')}.`,
     );

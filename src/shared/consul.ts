@@ -9,7 +9,7 @@ import https from 'node:https';
 import { describeTransportError } from './transport-errors';
 import { MIN_ATTEMPT_MS, RetryBudget } from './retry';
 import { ConsulError, ModuleFailure } from './errors';
-import type { ConnectionSettings } from '../consul_session/params';
+import type { ConnectionSettings } from './connection';
 
 /** Larger answers are refused instead of exhausting memory (10,000 sessions are about 4 MiB). */
 export const MAX_RESPONSE_BYTES = 64 * 1024 * 1024;

@@ -1,6 +1,6 @@
 // Environment fallbacks, as the consul CLI reads them. They apply only to parameters that are not given
 // (null counts as not given), before conversion, so they are converted and validated like any value.
-import { OPTIONS } from '../consul_session/generated/spec';
+import type { OptionSpec } from './option-spec';
 import { emptyRecord } from './records';
 
 const ADDRESS_VARIABLE = 'CONSUL_HTTP_ADDR';
@@ -40,6 +40,7 @@ export function applyEnvFallbacks(
   params: Record<string, unknown>,
   env: NodeJS.ProcessEnv,
   errors: string[],
+  options: Readonly<Record<string, OptionSpec>>,
 ): Record<string, unknown> {
   const raw = Object.assign(emptyRecord(), params);
   const fill = (key: string, value: unknown) => {
@@ -54,7 +55,7 @@ export function applyEnvFallbacks(
   }
   // The consul CLI turns on TLS with CONSUL_HTTP_SSL=true when the address has no scheme.
   if (/^(1|true|yes|on)$/i.test(env.CONSUL_HTTP_SSL ?? '')) fill('scheme', 'https');
-  for (const [key, spec] of Object.entries(OPTIONS)) {
+  for (const [key, spec] of Object.entries(options)) {
     for (const variable of spec.env ?? []) {
       if (variable !== ADDRESS_VARIABLE) fill(key, env[variable]);
     }
@@ -63,9 +64,13 @@ export function applyEnvFallbacks(
 }
 
 /** Every secret value in play, given or from the environment, even if the parameters are invalid. */
-export function secretValues(params: Record<string, unknown>, env: NodeJS.ProcessEnv): string[] {
+export function secretValues(
+  params: Record<string, unknown>,
+  env: NodeJS.ProcessEnv,
+  options: Readonly<Record<string, OptionSpec>>,
+): string[] {
   const secrets: string[] = [];
-  for (const [key, spec] of Object.entries(OPTIONS)) {
+  for (const [key, spec] of Object.entries(options)) {
     if (!spec.noLog) continue;
     for (const value of [params[key], ...(spec.env ?? []).map((name) => env[name])]) {
       if (typeof value === 'string' && value !== '') secrets.push(value);

@@ -4,6 +4,9 @@ import { ConsulError, ModuleFailure } from './errors';
 
 export const MASK = '********';
 
+/** What a module prints on success; `changed` is always there. */
+export type ModuleResult = Record<string, unknown> & { changed: boolean; warnings?: string[] };
+
 /**
  * The forms in which a secret can come back inside text: as is, JSON-escaped (in a JSON error body) and
  * percent-encoded (echoed in a URL). Longest first, so a longer form is masked before a part of it.
@@ -40,7 +43,7 @@ export function maskSecrets<T>(value: T, secrets: readonly string[]): T {
   return walk(value) as T;
 }
 
-export function failureResult(error: unknown): Record<string, unknown> {
+export function failureResult(error: unknown, moduleName: string): Record<string, unknown> {
   if (error instanceof ConsulError) {
     const extra = error.status === undefined ? {} : { status: error.status };
     return { failed: true, changed: false, msg: error.message, ...extra, ...(error.body ? { body: error.body } : {}) };
@@ -48,14 +51,14 @@ export function failureResult(error: unknown): Record<string, unknown> {
   if (error instanceof ModuleFailure) return { failed: true, changed: false, msg: error.message, ...error.details };
   // A bug of ours: say so plainly; the stack goes where Ansible shows tracebacks (-vvv), not in msg.
   const e = error instanceof Error ? error : new Error(String(error));
-  return { failed: true, changed: false, msg: `consul_session failed unexpectedly: ${e.message}`, exception: e.stack ?? e.message };
+  return { failed: true, changed: false, msg: `${moduleName} failed unexpectedly: ${e.message}`, exception: e.stack ?? e.message };
 }
 
 /**
- * Writes the result and sets the exit code without process.exit(): exiting right after a write can cut
- * a large result short when stdout is a pipe, as it is under Ansible.
+ * Writes the (already masked) result and sets the exit code without process.exit(): exiting right after
+ * a write can cut a large result short when stdout is a pipe, as it is under Ansible.
  */
-export function emit(result: Record<string, unknown>, secrets: readonly string[], exitCode: number): void {
-  process.stdout.write(`${JSON.stringify(maskSecrets(result, secrets))}\n`);
+export function emit(result: Record<string, unknown>, exitCode: number): void {
+  process.stdout.write(`${JSON.stringify(result)}\n`);
   process.exitCode = exitCode;
 }

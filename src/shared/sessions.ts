@@ -4,8 +4,6 @@ import type { ConsulClient, ConsulResponse, Query } from './consul';
 import type { AttemptInfo } from './retry';
 import { ConsulError, ModuleFailure } from './errors';
 import { formatDurationNs } from './duration';
-import type { SessionSpec } from '../consul_session/params';
-import { desiredNodeChecks } from '../consul_session/plan';
 
 /** A session as Consul 1.8 reports it (LockDelay in nanoseconds, TTL as a Go duration or ""). */
 export interface ConsulSession {
@@ -20,6 +18,27 @@ export interface ConsulSession {
   ServiceChecks?: Array<{ ID: string; Namespace?: string }> | null;
   CreateIndex: number;
   ModifyIndex: number;
+}
+
+/** What a session should look like, in our terms (durations in ns); consul_session's `present` compares and creates it. */
+export interface SessionSpec {
+  name?: string;
+  behavior: 'release' | 'delete';
+  lockDelayNs: number;
+  ttlNs?: number;
+  checks?: string[];
+  nodeChecks?: string[];
+  serviceChecks?: Array<{ id: string; namespace: string }>;
+}
+
+/**
+ * The node checks to send, or undefined to let Consul apply its default (serfHealth). `checks` and
+ * `node_checks` both name node-level checks; once either is given, serfHealth guards the session only
+ * if it is listed, as with Consul's NodeChecks (service checks alone keep the default).
+ */
+export function desiredNodeChecks(spec: SessionSpec): string[] | undefined {
+  if (spec.checks === undefined && spec.nodeChecks === undefined) return undefined;
+  return [...new Set([...(spec.checks ?? []), ...(spec.nodeChecks ?? [])])].sort();
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

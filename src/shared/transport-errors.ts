@@ -1,6 +1,6 @@
 // Errors below HTTP (no answer at all) in words a user can act on: which host and port, what went
 // wrong, and which parameter fixes it.
-import type { ConnectionSettings } from '../consul_session/params';
+import type { ConnectionSettings } from './connection';
 
 /** OpenSSL's codes for a certificate that could not be verified against the trusted CAs. */
 const UNVERIFIED_CERTIFICATE = new Set([

@@ -2,19 +2,23 @@
 // exactly what a fresh build from the committed sources produces.
 import { expect } from 'chai';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
 const root = resolve(__dirname, '../..');
+/** Every module: a folder of src/ holding its own parameter table, src/<module>/<module>.yml. */
+const MODULES = readdirSync(join(root, 'src')).filter((name) => existsSync(join(root, 'src', name, `${name}.yml`)));
 const GENERATED = [
-  'schema/consul_session.schema.json',
-  'src/consul_session/generated/spec.ts',
-  'src/consul_session/generated/validate.js',
-  'src/consul_session/generated/validate.d.ts',
   'README.md',
-  'dist/consul_session.js',
-  'dist/consul_session.yml',
+  ...MODULES.flatMap((name) => [
+    `schema/${name}.schema.json`,
+    `src/${name}/generated/spec.ts`,
+    `src/${name}/generated/validate.js`,
+    `src/${name}/generated/validate.d.ts`,
+    `dist/${name}.js`,
+    `dist/${name}.yml`,
+  ]),
 ];
 
 describe('committed build output', function () {
@@ -36,10 +40,16 @@ describe('committed build output', function () {
     });
   }
 
-  it('dist/consul_session.js is an executable Node script Ansible passes a JSON args file to', () => {
-    const text = readFileSync(join(root, 'dist/consul_session.js'), 'utf8');
-    expect(text.split('\n', 1)[0]).to.equal('#!/usr/bin/node');
-    expect(text).to.contain('WANT_JSON');
-    expect(statSync(join(root, 'dist/consul_session.js')).mode & 0o111).to.equal(0o111);
+  it('finds every module (consul_session at least)', () => {
+    expect(MODULES).to.include('consul_session');
   });
+
+  for (const name of MODULES) {
+    it(`dist/${name}.js is an executable Node script Ansible passes a JSON args file to`, () => {
+      const text = readFileSync(join(root, `dist/${name}.js`), 'utf8');
+      expect(text.split('\n', 1)[0]).to.equal('#!/usr/bin/node');
+      expect(text).to.contain('WANT_JSON');
+      expect(statSync(join(root, `dist/${name}.js`)).mode & 0o111).to.equal(0o111);
+    });
+  }
 });

@@ -55,8 +55,12 @@ describe('ansible-doc consul_session (the sidecar beside the built module)', fun
     doc = await docJson(['-M', DIST_DIR], REPO_ROOT);
   });
 
-  it('the sidecar in dist/ is the parameter table itself', function () {
-    expect(readFileSync(join(DIST_DIR, 'consul_session.yml'), 'utf8')).to.equal(readFileSync(join(REPO_ROOT, 'src/consul_session/consul_session.yml'), 'utf8'));
+  it("the sidecar carries the module's own options and the shared connection fragment, written once", function () {
+    const fragment = parseYaml(readFileSync(join(REPO_ROOT, 'src/shared/connection.yml'), 'utf8')) as { DOCUMENTATION: { options: object } };
+    const own = parseYaml(readFileSync(join(REPO_ROOT, 'src/consul_session/consul_session.yml'), 'utf8')) as { DOCUMENTATION: { options: object } };
+    const expected = [...Object.keys(own.DOCUMENTATION.options), ...Object.keys(fragment.DOCUMENTATION.options)];
+    expect(Object.keys(doc.doc.options).sort()).to.deep.equal(expected.sort());
+    expect(expected).to.include('token').and.include('state');
   });
 
   it('lists exactly the parameters of the schema, with the same choices, defaults and types', function () {

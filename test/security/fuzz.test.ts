@@ -1,7 +1,7 @@
 // Hostile input, property-based (fast-check): generated args files — wrong types, huge strings,
 // unicode, nested junk, ids and node names built to leave the session endpoints — must always give one
 // clean result object, never a stack trace, never a printed token, and no request to any Consul path
-// but the session endpoints. The bulk runs in-process through the same steps as src/consul_session/main.ts (so
+// but the session endpoints. The bulk runs in-process through the same steps as the built module (so
 // thousands of cases take seconds); a few hundred run the built executable.
 import { expect } from 'chai';
 import fc from 'fast-check';
@@ -10,13 +10,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from '../../src/shared/args';
-import { ConsulClient } from '../../src/shared/consul';
-import { secretValues } from '../../src/shared/env';
 import { OPTIONS } from '../../src/consul_session/generated/spec';
-import { toSettings, type Settings } from '../../src/consul_session/params';
-import { failureResult, maskSecrets } from '../../src/shared/result';
-import { SessionApi } from '../../src/shared/sessions';
-import { runState } from '../../src/consul_session/states';
+import { consulSession } from '../../src/consul_session/module';
+import { execute, type Outcome } from '../../src/shared/run-module';
 import { MODULE_PATH, parseSingleJson } from '../support/module';
 import { forbiddenRequest, startRecorder, type Recorder } from '../support/recorder';
 
@@ -81,29 +77,9 @@ function hostileHost(port: number): fc.Arbitrary<string> {
     .map(([h, s]) => h + s);
 }
 
-interface Outcome {
-  result: Record<string, unknown>;
-  exitCode: 0 | 1;
-}
-
-/** The steps of src/consul_session/main.ts, in-process, against the recorder. */
-async function runInProcess(text: string, env: NodeJS.ProcessEnv): Promise<Outcome> {
-  let secrets: string[] = [];
-  let client: ConsulClient | undefined;
-  let settings: Settings | undefined;
-  try {
-    const args = parseArgs(text);
-    secrets = secretValues(args.params, env);
-    settings = toSettings(args, env);
-    client = new ConsulClient(settings.connection);
-    const result = await runState(settings, new SessionApi(client, settings.datacenter, settings.consistency));
-    return { result: maskSecrets(result, secrets), exitCode: 0 };
-  } catch (error) {
-    const invocation = settings ? { invocation: settings.invocation } : {};
-    return { result: maskSecrets({ ...failureResult(error), ...invocation }, secrets), exitCode: 1 };
-  } finally {
-    client?.close();
-  }
+/** What dist/consul_session.js does, in-process, against the recorder. */
+function runInProcess(text: string, env: NodeJS.ProcessEnv): Promise<Outcome> {
+  return execute(consulSession, () => parseArgs(text), env);
 }
 
 /** A token value the output must not contain (short ones would match ordinary words by chance). */

@@ -4,7 +4,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ConsulClient } from '../../src/shared/consul';
 import { ConsulError } from '../../src/shared/errors';
-import type { ConnectionSettings } from '../../src/consul_session/params';
+import type { ConnectionSettings } from '../../src/shared/connection';
 import { describeTransportError } from '../../src/shared/transport-errors';
 
 type Handler = (req: http.IncomingMessage, res: http.ServerResponse) => void;
