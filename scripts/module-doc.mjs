@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 
 /** Every module this project builds, in the order the README lists them. */
-export const MODULES = ['consul_session'];
+export const MODULES = ['consul_session', 'consul_lock'];
 
 const readYaml = (path) => parseYaml(readFileSync(path, 'utf8'));
 

@@ -16,8 +16,23 @@ export const MAX_RESPONSE_BYTES = 64 * 1024 * 1024;
 
 export type Query = Record<string, string | true | undefined>;
 
+export interface RequestOptions {
+  /** Retry under this budget instead of the run's (consul_lock's wait gives each request its own). */
+  budget?: RetryBudget;
+  /** A 404 is an answer, not an error: `data` is null (a KV key that does not exist yet). */
+  notFound?: boolean;
+  /** Added to `timeout` for this request: a blocking query is answered only after its `wait`. */
+  extraTimeoutMs?: number;
+  /** Send a string body as is (a KV value) instead of as JSON. */
+  rawBody?: boolean;
+}
+
 export interface ConsulResponse<T> {
   data: T;
+  /** HTTP status: 200, or 404 for a read made with `notFound: true` (then `data` is null). */
+  status: number;
+  /** X-Consul-Index: what a blocking query waits to change. */
+  index?: number;
   /** X-Consul-KnownLeader / X-Consul-LastContact, for reads. */
   knownLeader?: boolean;
   lastContactMs?: number;
@@ -102,18 +117,21 @@ export class ConsulClient {
     return instance;
   }
 
-  /** Reads are idempotent: transient failures are retried within the budget. */
-  get<T>(path: string, what: string, query?: Query): Promise<ConsulResponse<T>> {
-    return this.retry.run(what, ({ remainingMs }) => this.request<T>('GET', path, what, query, undefined, remainingMs));
+  /** Reads are idempotent: transient failures are retried within the budget (the run's, or `options.budget`). */
+  get<T>(path: string, what: string, query?: Query, options: RequestOptions = {}): Promise<ConsulResponse<T>> {
+    const budget = options.budget ?? this.retry;
+    return budget.run(what, ({ remainingMs }) => this.request<T>('GET', path, what, query, undefined, remainingMs, options));
   }
 
   /**
-   * Sent once unless `options.retry` says the write is idempotent (destroy). A create is never re-sent
-   * here: states.ts re-reads first, because a create that failed may still have happened.
+   * Sent once unless `options.retry` says the write is idempotent (destroy, renew, acquire and release by
+   * the holder). A create is never re-sent here: states.ts re-reads first, because a create that failed
+   * may still have happened.
    */
-  put<T>(path: string, what: string, query?: Query, body?: unknown, options: { retry?: boolean } = {}): Promise<ConsulResponse<T>> {
-    if (!options.retry) return this.request<T>('PUT', path, what, query, body, this.retry.remainingMs());
-    return this.retry.run(what, ({ remainingMs }) => this.request<T>('PUT', path, what, query, body, remainingMs));
+  put<T>(path: string, what: string, query?: Query, body?: unknown, options: RequestOptions & { retry?: boolean } = {}): Promise<ConsulResponse<T>> {
+    const budget = options.budget ?? this.retry;
+    if (!options.retry) return this.request<T>('PUT', path, what, query, body, budget.remainingMs(), options);
+    return budget.run(what, ({ remainingMs }) => this.request<T>('PUT', path, what, query, body, remainingMs, options));
   }
 
   /** Frees the keep-alive sockets so the process can exit as soon as its output is written. */
@@ -122,19 +140,28 @@ export class ConsulClient {
   }
 
   /** One attempt. Once the retry budget has started, an attempt gets no more than what is left of it. */
-  private async request<T>(method: string, path: string, what: string, query?: Query, body?: unknown, budgetLeftMs?: number): Promise<ConsulResponse<T>> {
+  private async request<T>(
+    method: string,
+    path: string,
+    what: string,
+    query?: Query,
+    body?: unknown,
+    budgetLeftMs?: number,
+    options: RequestOptions = {},
+  ): Promise<ConsulResponse<T>> {
     const request = { method, path };
     const where = `${this.connection.host}:${this.connection.port}`;
     const http = await this.http();
+    const timeoutMs = budgetLeftMs === undefined ? this.connection.timeoutMs : Math.min(this.connection.timeoutMs, Math.max(budgetLeftMs, MIN_ATTEMPT_MS));
     let response;
     try {
       response = await http.request<string>({
         method,
         url: path + queryString(query),
-        timeout: budgetLeftMs === undefined ? this.connection.timeoutMs : Math.min(this.connection.timeoutMs, Math.max(budgetLeftMs, MIN_ATTEMPT_MS)),
-        // A string body is sent with Content-Length; Consul 1.8 ignores chunked bodies.
-        data: body === undefined ? undefined : JSON.stringify(body),
-        headers: body === undefined ? undefined : { 'Content-Type': 'application/json' },
+        timeout: timeoutMs + (options.extraTimeoutMs ?? 0),
+        // A string body is sent with Content-Length (in bytes); Consul 1.8 ignores chunked bodies.
+        data: body === undefined ? undefined : options.rawBody && typeof body === 'string' ? body : JSON.stringify(body),
+        headers: body === undefined ? undefined : { 'Content-Type': options.rawBody ? 'application/octet-stream' : 'application/json' },
       });
     } catch (error) {
       const { message, code } = describeTransportError(error, this.connection);
@@ -150,6 +177,9 @@ export class ConsulClient {
         text,
       );
     }
+    const indexHeader: unknown = response.headers['x-consul-index'];
+    const index = indexHeader === undefined ? undefined : Number(indexHeader);
+    if (response.status === 404 && options.notFound) return { data: null as T, status: 404, index };
     if (response.status >= 400) {
       throw new ConsulError(`Could not ${what}: ${statusMessage(response.status, text, this.connection)}`, request, response.status, text.trim());
     }
@@ -163,6 +193,8 @@ export class ConsulClient {
     const lastContact: unknown = response.headers['x-consul-lastcontact'];
     return {
       data,
+      status: response.status,
+      index,
       knownLeader: knownLeader === undefined ? undefined : knownLeader === 'true',
       lastContactMs: lastContact === undefined ? undefined : Number(lastContact),
     };

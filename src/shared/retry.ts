@@ -123,6 +123,7 @@ export class RetryBudget {
   /** When the budget runs out: set at the first transient failure of the run. */
   private deadline: number | undefined;
   readonly events: RetryEvent[] = [];
+  private readonly adopted: RetryBudget[] = [];
 
   constructor(
     /** retry_timeout in ms; 0 turns retries off. */
@@ -166,9 +167,14 @@ export class RetryBudget {
     }
   }
 
+  /** Budgets made for single requests (each request of consul_lock's wait has one) report with the run's. */
+  adopt(budget: RetryBudget): void {
+    this.adopted.push(budget);
+  }
+
   /** Warnings for operations that succeeded only after retrying. */
   summary(): string[] {
-    return this.events
+    return [...this.events, ...this.adopted.flatMap((budget) => budget.events)]
       .filter((e) => e.succeeded)
       .map((e) => `Consul was unavailable (${e.cause}); '${e.what}' succeeded on attempt ${e.attempts} after ${seconds(e.elapsedMs)}.`);
   }

@@ -165,14 +165,28 @@ export class SessionApi {
     await this.client.put(`/v1/session/destroy/${sessionId(id)}`, `destroy session ${id}`, this.query, undefined, { retry: true });
   }
 
+  /**
+   * Resets the session's TTL timer; Consul answers the session (its TTL may be longer than asked). Undefined
+   * when Consul does not know the session (expired or destroyed: 404). Renewing twice is harmless: retried.
+   */
+  async renew(id: string): Promise<ConsulSession | undefined> {
+    const path = `/v1/session/renew/${sessionId(id)}`;
+    const response = await this.client.put<unknown>(path, `renew session ${id}`, this.query, undefined, { retry: true, notFound: true });
+    if (response.status === 404) return undefined;
+    return this.asSessions(response.data, `renew session ${id}`, 'PUT', path)[0];
+  }
+
   private async sessions(path: string, what: string, mode: Consistency = this.consistency): Promise<ConsulResponse<ConsulSession[]>> {
     const response = await this.client.get<unknown>(path, what, this.readQuery(mode));
     this.lastRead = { knownLeader: response.knownLeader, lastContactMs: response.lastContactMs };
-    const { data } = response;
+    return { ...response, data: this.asSessions(response.data, what, 'GET', path) };
+  }
+
+  private asSessions(data: unknown, what: string, method: string, path: string): ConsulSession[] {
     const isSession = (s: unknown) => typeof s === 'object' && s !== null && typeof (s as { ID?: unknown }).ID === 'string';
     if (!Array.isArray(data) || !data.every(isSession)) {
-      throw new ConsulError(`Could not ${what}: Consul's answer is not a list of sessions.`, { method: 'GET', path });
+      throw new ConsulError(`Could not ${what}: Consul's answer is not a list of sessions.`, { method, path });
     }
-    return { ...response, data: data as ConsulSession[] };
+    return data as ConsulSession[];
   }
 }
