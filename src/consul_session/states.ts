@@ -3,26 +3,14 @@
 import { ModuleFailure } from '../shared/errors';
 import type { ModuleResult } from '../shared/result';
 import { finishResult } from '../shared/run-module';
+import { namedOnNode, targetNode, type Context } from './context';
+import { renewed } from './renew';
 import type { Settings } from './params';
 import { describeSession, describeSpec, planPresent, settleAfterCreate } from './plan';
 import { certainlyNotApplied } from '../shared/retry';
 import { nsToSeconds, secondsOrNull } from '../shared/duration';
-import { createWhat, type Consistency, type ConsulSession, type SessionApi } from '../shared/sessions';
+import { createWhat, type ConsulSession, type SessionApi } from '../shared/sessions';
 
-
-interface Context {
-  settings: Settings;
-  api: SessionApi;
-  warnings: string[];
-}
-
-async function targetNode({ settings, api }: Context): Promise<string> {
-  return settings.node ?? (await api.agentSelf()).node;
-}
-
-async function namedOnNode(api: SessionApi, node: string, name: string, mode?: Consistency): Promise<ConsulSession[]> {
-  return (await api.onNode(node, mode)).data.filter((s) => s.Name === name);
-}
 
 function diffOf(settings: Settings, before: unknown[], after: unknown[]): Record<string, unknown> {
   return settings.ansible.diff ? { diff: { before: { sessions: before }, after: { sessions: after } } } : {};
@@ -181,7 +169,7 @@ async function list(ctx: Context): Promise<ModuleResult> {
   return { changed: false, sessions: (await ctx.api.list()).data };
 }
 
-const STATES = { present, absent, info, node, list } as const;
+const STATES = { present, absent, info, node, list, renewed } as const;
 
 export async function runState(settings: Settings, api: SessionApi): Promise<ModuleResult> {
   const warnings = [...settings.warnings];

@@ -12,7 +12,8 @@ export const OPTIONS: Readonly<Record<string, OptionSpec>> = {
       "info",
       "list",
       "node",
-      "present"
+      "present",
+      "renewed"
     ],
     "default": "present"
   },
@@ -145,11 +146,11 @@ export const OPTIONS: Readonly<Record<string, OptionSpec>> = {
 };
 
 /** Ansible's required_if rules: [parameter, value, required parameters, any of them is enough]. */
-export const REQUIRED_IF: readonly RequiredIf[] = [["state","info",["id"]],["state","absent",["id","name"],true]];
+export const REQUIRED_IF: readonly RequiredIf[] = [["state","info",["id"]],["state","absent",["id","name"],true],["state","renewed",["id","name"],true]];
 
 /** The parameters after conversion and defaults: durations in seconds. */
 export interface ModuleParams {
-  state: "absent" | "info" | "list" | "node" | "present";
+  state: "absent" | "info" | "list" | "node" | "present" | "renewed";
   name?: string;
   id?: string;
   node?: string;

@@ -3,7 +3,7 @@
 "use strict";
 export const validate = validate10;
 export default validate10;
-const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","title":"consul_session parameters","description":"Parameters of the consul_session Ansible module, after Ansible-style type conversion. Generated from src/consul_session/consul_session.yml and the fragments it extends by build.mjs: do not edit.","type":"object","additionalProperties":false,"properties":{"state":{"description":"present ensures a session exists, absent removes one. info reads the session id; node lists the sessions of node; list lists every session of the datacenter. These three never change anything.","type":"string","enum":["absent","info","list","node","present"],"default":"present"},"name":{"description":"The session's name. Consul does not require names to be unique; this module does, per node, because the name is what makes present and absent idempotent. With state=node and no node, the name is taken as the node name (for compatibility with the classic module).","type":"string"},"id":{"description":"The session's ID, a UUID assigned by Consul. Required with state=info. With state=absent it removes that one session; with state=present it asserts that the session exists.","type":"string","pattern":"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"},"node":{"description":"The node the session belongs to (present, absent) or is listed for (node). Defaults to the node of the agent the module talks to.","type":"string","pattern":"^(?!\\.\\.?$)[^/\\u0000-\\u001f\\u007f]+$"},"checks":{"description":"Node health check IDs that guard the session. If any of them goes critical, the session is invalidated and its locks are released. Sent to Consul as NodeChecks, together with node_checks. Without checks and node_checks Consul guards the session with the node's serfHealth check; once either is given, serfHealth guards it only if listed. checks=[] means no node check at all.","type":"array","items":{"type":"string"}},"node_checks":{"description":"Node health check IDs that guard the session (Consul's NodeChecks, Consul 1.7 or later); merged with checks.","type":"array","items":{"type":"string"}},"service_checks":{"description":"Service health checks that guard the session (Consul's ServiceChecks, Consul 1.7 or later).","type":"array","items":{"type":"object","additionalProperties":false,"properties":{"id":{"description":"The check ID.","type":"string"},"namespace":{"description":"The namespace of the check (Consul Enterprise). Empty for open-source Consul.","type":"string","default":""}},"required":["id"]}},"behavior":{"description":"What happens to the keys a session holds when it is invalidated, release the locks or delete the keys.","type":"string","enum":["delete","release"],"default":"release"},"delay":{"description":"The lock delay. While it runs, a lock released by an invalidated session cannot be acquired again. Whole seconds (20) or a duration string (20s, 1m, 500ms, 1m30s). At least 0.","type":"number","default":15,"minimum":0},"ttl":{"description":"The session's time to live. Without it the session lives until it is destroyed or a check fails. Seconds or a duration string, between 10 seconds and 24 hours; checked before any request is sent.","type":"number","minimum":10,"maximum":86400},"consistency":{"description":"Consul's consistency mode for reads. default reads from the leader, consistent also has the leader confirm its leadership with a quorum (Consul's ?consistent), stale lets any server answer, even without a leader (Consul's ?stale), so info, node and list keep working during an outage. present and absent never read stale data to decide what to change; for them stale is read as default (with a warning). The result reports the mode as consistency, and what the answering server said as known_leader and last_contact_ms.","type":"string","enum":["consistent","default","stale"],"default":"default"},"host":{"description":"Host name or address of the Consul agent.","type":"string","default":"localhost"},"port":{"description":"HTTP(S) port of the Consul agent, 1 to 65535.","type":"integer","default":8500,"minimum":1,"maximum":65535},"scheme":{"description":"Protocol the Consul agent speaks.","type":"string","enum":["http","https"],"default":"http"},"validate_certs":{"description":"Whether to verify the agent's TLS certificate. Turning it off is reported as a warning.","type":"boolean","default":true},"ca_path":{"description":"A PEM file with the CA certificate(s) that signed the agent's certificate.","type":"string"},"client_cert":{"description":"A PEM client certificate, for agents that verify incoming connections (mutual TLS).","type":"string"},"client_key":{"description":"The private key of client_cert, in PEM.","type":"string"},"token":{"description":"The ACL token, sent as the X-Consul-Token header. Never printed.","type":"string","writeOnly":true},"datacenter":{"description":"The datacenter to act in, sent to Consul as dc. Defaults to the agent's datacenter.","type":"string","pattern":"^[A-Za-z0-9_-]+$"},"timeout":{"description":"Seconds to wait for each HTTP request before giving up.","type":"number","default":10,"maximum":3600,"exclusiveMinimum":0},"retry_timeout":{"description":"Total seconds the module keeps retrying transient failures, counted from the first one in a run (0 turns retries off). The default rides through a leader election with Consul's default raft timing; killing the leader of three 1.8.7 servers left them without one for 13 to 15 seconds. Transient are connection refused or reset, timeouts, HTTP 429, 502, 503 and 504, and HTTP 500 whose reason says the servers are between leaders (No cluster leader, stream closed, failed to get conn, leadership lost, No known Consul servers). Every other error fails at once, including permanent errors a client agent wraps as rpc error making call:. Waits are random (full jitter) and grow from 0.25 to at most 2 seconds; no wait or new attempt goes past the budget. Reads, destroys, renewals and lock releases are simply repeated. A write whose effect cannot be recognised afterwards is never re-sent blindly; consul_session re-reads the node's sessions and adopts the one a failed create may have made; consul_lock re-reads the key before acquiring again. A failure after the budget is spent says how many attempts were made, over how long, and the last cause.","type":"number","default":30,"minimum":0,"maximum":3600}},"allOf":[{"if":{"properties":{"state":{"const":"info"}},"required":["state"]},"then":{"required":["id"]}},{"if":{"properties":{"state":{"const":"absent"}},"required":["state"]},"then":{"anyOf":[{"required":["id"]},{"required":["name"]}]}}]};
+const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","title":"consul_session parameters","description":"Parameters of the consul_session Ansible module, after Ansible-style type conversion. Generated from src/consul_session/consul_session.yml and the fragments it extends by build.mjs: do not edit.","type":"object","additionalProperties":false,"properties":{"state":{"description":"present ensures a session exists, absent removes one. info reads the session id; node lists the sessions of node; list lists every session of the datacenter. These three never change anything. renewed resets the TTL timer of the session id, or of every session named name on node (Consul may answer with a longer TTL than asked), so a session outlives a long play. It reports a change, like a restarted service, unless the session has no TTL. A session that no longer exists cannot be renewed; the module fails and says to create one with state=present.","type":"string","enum":["absent","info","list","node","present","renewed"],"default":"present"},"name":{"description":"The session's name. Consul does not require names to be unique; this module does, per node, because the name is what makes present and absent idempotent. With state=node and no node, the name is taken as the node name (for compatibility with the classic module).","type":"string"},"id":{"description":"The session's ID, a UUID assigned by Consul. Required with state=info. With state=absent it removes that one session; with state=present it asserts that the session exists.","type":"string","pattern":"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"},"node":{"description":"The node the session belongs to (present, absent) or is listed for (node). Defaults to the node of the agent the module talks to.","type":"string","pattern":"^(?!\\.\\.?$)[^/\\u0000-\\u001f\\u007f]+$"},"checks":{"description":"Node health check IDs that guard the session. If any of them goes critical, the session is invalidated and its locks are released. Sent to Consul as NodeChecks, together with node_checks. Without checks and node_checks Consul guards the session with the node's serfHealth check; once either is given, serfHealth guards it only if listed. checks=[] means no node check at all.","type":"array","items":{"type":"string"}},"node_checks":{"description":"Node health check IDs that guard the session (Consul's NodeChecks, Consul 1.7 or later); merged with checks.","type":"array","items":{"type":"string"}},"service_checks":{"description":"Service health checks that guard the session (Consul's ServiceChecks, Consul 1.7 or later).","type":"array","items":{"type":"object","additionalProperties":false,"properties":{"id":{"description":"The check ID.","type":"string"},"namespace":{"description":"The namespace of the check (Consul Enterprise). Empty for open-source Consul.","type":"string","default":""}},"required":["id"]}},"behavior":{"description":"What happens to the keys a session holds when it is invalidated, release the locks or delete the keys.","type":"string","enum":["delete","release"],"default":"release"},"delay":{"description":"The lock delay. While it runs, a lock released by an invalidated session cannot be acquired again. Whole seconds (20) or a duration string (20s, 1m, 500ms, 1m30s). At least 0.","type":"number","default":15,"minimum":0},"ttl":{"description":"The session's time to live. Without it the session lives until it is destroyed or a check fails. Seconds or a duration string, between 10 seconds and 24 hours; checked before any request is sent.","type":"number","minimum":10,"maximum":86400},"consistency":{"description":"Consul's consistency mode for reads. default reads from the leader, consistent also has the leader confirm its leadership with a quorum (Consul's ?consistent), stale lets any server answer, even without a leader (Consul's ?stale), so info, node and list keep working during an outage. present and absent never read stale data to decide what to change; for them stale is read as default (with a warning). The result reports the mode as consistency, and what the answering server said as known_leader and last_contact_ms.","type":"string","enum":["consistent","default","stale"],"default":"default"},"host":{"description":"Host name or address of the Consul agent.","type":"string","default":"localhost"},"port":{"description":"HTTP(S) port of the Consul agent, 1 to 65535.","type":"integer","default":8500,"minimum":1,"maximum":65535},"scheme":{"description":"Protocol the Consul agent speaks.","type":"string","enum":["http","https"],"default":"http"},"validate_certs":{"description":"Whether to verify the agent's TLS certificate. Turning it off is reported as a warning.","type":"boolean","default":true},"ca_path":{"description":"A PEM file with the CA certificate(s) that signed the agent's certificate.","type":"string"},"client_cert":{"description":"A PEM client certificate, for agents that verify incoming connections (mutual TLS).","type":"string"},"client_key":{"description":"The private key of client_cert, in PEM.","type":"string"},"token":{"description":"The ACL token, sent as the X-Consul-Token header. Never printed.","type":"string","writeOnly":true},"datacenter":{"description":"The datacenter to act in, sent to Consul as dc. Defaults to the agent's datacenter.","type":"string","pattern":"^[A-Za-z0-9_-]+$"},"timeout":{"description":"Seconds to wait for each HTTP request before giving up.","type":"number","default":10,"maximum":3600,"exclusiveMinimum":0},"retry_timeout":{"description":"Total seconds the module keeps retrying transient failures, counted from the first one in a run (0 turns retries off). The default rides through a leader election with Consul's default raft timing; killing the leader of three 1.8.7 servers left them without one for 13 to 15 seconds. Transient are connection refused or reset, timeouts, HTTP 429, 502, 503 and 504, and HTTP 500 whose reason says the servers are between leaders (No cluster leader, stream closed, failed to get conn, leadership lost, No known Consul servers). Every other error fails at once, including permanent errors a client agent wraps as rpc error making call:. Waits are random (full jitter) and grow from 0.25 to at most 2 seconds; no wait or new attempt goes past the budget. Reads, destroys, renewals and lock releases are simply repeated. A write whose effect cannot be recognised afterwards is never re-sent blindly; consul_session re-reads the node's sessions and adopts the one a failed create may have made; consul_lock re-reads the key before acquiring again. A failure after the budget is spent says how many attempts were made, over how long, and the last cause.","type":"number","default":30,"minimum":0,"maximum":3600}},"allOf":[{"if":{"properties":{"state":{"const":"info"}},"required":["state"]},"then":{"required":["id"]}},{"if":{"properties":{"state":{"const":"absent"}},"required":["state"]},"then":{"anyOf":[{"required":["id"]},{"required":["name"]}]}},{"if":{"properties":{"state":{"const":"renewed"}},"required":["state"]},"then":{"anyOf":[{"required":["id"]},{"required":["name"]}]}}]};
 const func2 = Object.prototype.hasOwnProperty;
 const pattern0 = new RegExp("^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$", "u");
 const pattern1 = new RegExp("^(?!\\.\\.?$)[^/\\u0000-\\u001f\\u007f]+$", "u");
@@ -189,10 +189,13 @@ vErrors.push(err9);
 }
 errors++;
 }
+const _errs15 = errors;
+let valid6 = true;
+const _errs16 = errors;
 if(data && typeof data == "object" && !Array.isArray(data)){
-for(const key0 in data){
-if(!(func2.call(schema11.properties, key0))){
-const err10 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
+let missing2;
+if((data.state === undefined) && (missing2 = "state")){
+const err10 = {};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -201,11 +204,10 @@ vErrors.push(err10);
 }
 errors++;
 }
-}
+else {
 if(data.state !== undefined){
-let data2 = data.state;
-if(typeof data2 !== "string"){
-const err11 = {instancePath:instancePath+"/state",schemaPath:"#/properties/state/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if("renewed" !== data.state){
+const err11 = {};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -214,8 +216,27 @@ vErrors.push(err11);
 }
 errors++;
 }
-if(!(((((data2 === "absent") || (data2 === "info")) || (data2 === "list")) || (data2 === "node")) || (data2 === "present"))){
-const err12 = {instancePath:instancePath+"/state",schemaPath:"#/properties/state/enum",keyword:"enum",params:{allowedValues: schema11.properties.state.enum},message:"must be equal to one of the allowed values"};
+}
+}
+}
+var _valid3 = _errs16 === errors;
+errors = _errs15;
+if(vErrors !== null){
+if(_errs15){
+vErrors.length = _errs15;
+}
+else {
+vErrors = null;
+}
+}
+if(_valid3){
+const _errs18 = errors;
+const _errs19 = errors;
+let valid8 = false;
+const _errs20 = errors;
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.id === undefined){
+const err12 = {instancePath,schemaPath:"#/allOf/2/then/anyOf/0/required",keyword:"required",params:{missingProperty: "id"},message:"must have required property '"+"id"+"'"};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -225,9 +246,13 @@ vErrors.push(err12);
 errors++;
 }
 }
-if(data.name !== undefined){
-if(typeof data.name !== "string"){
-const err13 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
+var _valid4 = _errs20 === errors;
+valid8 = valid8 || _valid4;
+if(!valid8){
+const _errs21 = errors;
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.name === undefined){
+const err13 = {instancePath,schemaPath:"#/allOf/2/then/anyOf/1/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'"};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -237,11 +262,11 @@ vErrors.push(err13);
 errors++;
 }
 }
-if(data.id !== undefined){
-let data4 = data.id;
-if(typeof data4 === "string"){
-if(!pattern0.test(data4)){
-const err14 = {instancePath:instancePath+"/id",schemaPath:"#/properties/id/pattern",keyword:"pattern",params:{pattern: "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"},message:"must match pattern \""+"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"+"\""};
+var _valid4 = _errs21 === errors;
+valid8 = valid8 || _valid4;
+}
+if(!valid8){
+const err14 = {instancePath,schemaPath:"#/allOf/2/then/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -250,9 +275,22 @@ vErrors.push(err14);
 }
 errors++;
 }
+else {
+errors = _errs19;
+if(vErrors !== null){
+if(_errs19){
+vErrors.length = _errs19;
 }
 else {
-const err15 = {instancePath:instancePath+"/id",schemaPath:"#/properties/id/type",keyword:"type",params:{type: "string"},message:"must be string"};
+vErrors = null;
+}
+}
+}
+var _valid3 = _errs18 === errors;
+valid6 = _valid3;
+}
+if(!valid6){
+const err15 = {instancePath,schemaPath:"#/allOf/2/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema"};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -261,12 +299,10 @@ vErrors.push(err15);
 }
 errors++;
 }
-}
-if(data.node !== undefined){
-let data5 = data.node;
-if(typeof data5 === "string"){
-if(!pattern1.test(data5)){
-const err16 = {instancePath:instancePath+"/node",schemaPath:"#/properties/node/pattern",keyword:"pattern",params:{pattern: "^(?!\\.\\.?$)[^/\\u0000-\\u001f\\u007f]+$"},message:"must match pattern \""+"^(?!\\.\\.?$)[^/\\u0000-\\u001f\\u007f]+$"+"\""};
+if(data && typeof data == "object" && !Array.isArray(data)){
+for(const key0 in data){
+if(!(func2.call(schema11.properties, key0))){
+const err16 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -276,8 +312,10 @@ vErrors.push(err16);
 errors++;
 }
 }
-else {
-const err17 = {instancePath:instancePath+"/node",schemaPath:"#/properties/node/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data.state !== undefined){
+let data3 = data.state;
+if(typeof data3 !== "string"){
+const err17 = {instancePath:instancePath+"/state",schemaPath:"#/properties/state/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -286,14 +324,8 @@ vErrors.push(err17);
 }
 errors++;
 }
-}
-if(data.checks !== undefined){
-let data6 = data.checks;
-if(Array.isArray(data6)){
-const len0 = data6.length;
-for(let i0=0; i0<len0; i0++){
-if(typeof data6[i0] !== "string"){
-const err18 = {instancePath:instancePath+"/checks/" + i0,schemaPath:"#/properties/checks/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(!((((((data3 === "absent") || (data3 === "info")) || (data3 === "list")) || (data3 === "node")) || (data3 === "present")) || (data3 === "renewed"))){
+const err18 = {instancePath:instancePath+"/state",schemaPath:"#/properties/state/enum",keyword:"enum",params:{allowedValues: schema11.properties.state.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -303,9 +335,9 @@ vErrors.push(err18);
 errors++;
 }
 }
-}
-else {
-const err19 = {instancePath:instancePath+"/checks",schemaPath:"#/properties/checks/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(data.name !== undefined){
+if(typeof data.name !== "string"){
+const err19 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -315,13 +347,11 @@ vErrors.push(err19);
 errors++;
 }
 }
-if(data.node_checks !== undefined){
-let data8 = data.node_checks;
-if(Array.isArray(data8)){
-const len1 = data8.length;
-for(let i1=0; i1<len1; i1++){
-if(typeof data8[i1] !== "string"){
-const err20 = {instancePath:instancePath+"/node_checks/" + i1,schemaPath:"#/properties/node_checks/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data.id !== undefined){
+let data5 = data.id;
+if(typeof data5 === "string"){
+if(!pattern0.test(data5)){
+const err20 = {instancePath:instancePath+"/id",schemaPath:"#/properties/id/pattern",keyword:"pattern",params:{pattern: "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"},message:"must match pattern \""+"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"+"\""};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -331,9 +361,8 @@ vErrors.push(err20);
 errors++;
 }
 }
-}
 else {
-const err21 = {instancePath:instancePath+"/node_checks",schemaPath:"#/properties/node_checks/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err21 = {instancePath:instancePath+"/id",schemaPath:"#/properties/id/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -343,15 +372,11 @@ vErrors.push(err21);
 errors++;
 }
 }
-if(data.service_checks !== undefined){
-let data10 = data.service_checks;
-if(Array.isArray(data10)){
-const len2 = data10.length;
-for(let i2=0; i2<len2; i2++){
-let data11 = data10[i2];
-if(data11 && typeof data11 == "object" && !Array.isArray(data11)){
-if(data11.id === undefined){
-const err22 = {instancePath:instancePath+"/service_checks/" + i2,schemaPath:"#/properties/service_checks/items/required",keyword:"required",params:{missingProperty: "id"},message:"must have required property '"+"id"+"'"};
+if(data.node !== undefined){
+let data6 = data.node;
+if(typeof data6 === "string"){
+if(!pattern1.test(data6)){
+const err22 = {instancePath:instancePath+"/node",schemaPath:"#/properties/node/pattern",keyword:"pattern",params:{pattern: "^(?!\\.\\.?$)[^/\\u0000-\\u001f\\u007f]+$"},message:"must match pattern \""+"^(?!\\.\\.?$)[^/\\u0000-\\u001f\\u007f]+$"+"\""};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -360,9 +385,9 @@ vErrors.push(err22);
 }
 errors++;
 }
-for(const key1 in data11){
-if(!((key1 === "id") || (key1 === "namespace"))){
-const err23 = {instancePath:instancePath+"/service_checks/" + i2,schemaPath:"#/properties/service_checks/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties"};
+}
+else {
+const err23 = {instancePath:instancePath+"/node",schemaPath:"#/properties/node/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err23];
 }
@@ -372,9 +397,13 @@ vErrors.push(err23);
 errors++;
 }
 }
-if(data11.id !== undefined){
-if(typeof data11.id !== "string"){
-const err24 = {instancePath:instancePath+"/service_checks/" + i2+"/id",schemaPath:"#/properties/service_checks/items/properties/id/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data.checks !== undefined){
+let data7 = data.checks;
+if(Array.isArray(data7)){
+const len0 = data7.length;
+for(let i0=0; i0<len0; i0++){
+if(typeof data7[i0] !== "string"){
+const err24 = {instancePath:instancePath+"/checks/" + i0,schemaPath:"#/properties/checks/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err24];
 }
@@ -384,9 +413,9 @@ vErrors.push(err24);
 errors++;
 }
 }
-if(data11.namespace !== undefined){
-if(typeof data11.namespace !== "string"){
-const err25 = {instancePath:instancePath+"/service_checks/" + i2+"/namespace",schemaPath:"#/properties/service_checks/items/properties/namespace/type",keyword:"type",params:{type: "string"},message:"must be string"};
+}
+else {
+const err25 = {instancePath:instancePath+"/checks",schemaPath:"#/properties/checks/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err25];
 }
@@ -396,9 +425,13 @@ vErrors.push(err25);
 errors++;
 }
 }
-}
-else {
-const err26 = {instancePath:instancePath+"/service_checks/" + i2,schemaPath:"#/properties/service_checks/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data.node_checks !== undefined){
+let data9 = data.node_checks;
+if(Array.isArray(data9)){
+const len1 = data9.length;
+for(let i1=0; i1<len1; i1++){
+if(typeof data9[i1] !== "string"){
+const err26 = {instancePath:instancePath+"/node_checks/" + i1,schemaPath:"#/properties/node_checks/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err26];
 }
@@ -410,7 +443,7 @@ errors++;
 }
 }
 else {
-const err27 = {instancePath:instancePath+"/service_checks",schemaPath:"#/properties/service_checks/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err27 = {instancePath:instancePath+"/node_checks",schemaPath:"#/properties/node_checks/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err27];
 }
@@ -420,10 +453,15 @@ vErrors.push(err27);
 errors++;
 }
 }
-if(data.behavior !== undefined){
-let data14 = data.behavior;
-if(typeof data14 !== "string"){
-const err28 = {instancePath:instancePath+"/behavior",schemaPath:"#/properties/behavior/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data.service_checks !== undefined){
+let data11 = data.service_checks;
+if(Array.isArray(data11)){
+const len2 = data11.length;
+for(let i2=0; i2<len2; i2++){
+let data12 = data11[i2];
+if(data12 && typeof data12 == "object" && !Array.isArray(data12)){
+if(data12.id === undefined){
+const err28 = {instancePath:instancePath+"/service_checks/" + i2,schemaPath:"#/properties/service_checks/items/required",keyword:"required",params:{missingProperty: "id"},message:"must have required property '"+"id"+"'"};
 if(vErrors === null){
 vErrors = [err28];
 }
@@ -432,8 +470,9 @@ vErrors.push(err28);
 }
 errors++;
 }
-if(!((data14 === "delete") || (data14 === "release"))){
-const err29 = {instancePath:instancePath+"/behavior",schemaPath:"#/properties/behavior/enum",keyword:"enum",params:{allowedValues: schema11.properties.behavior.enum},message:"must be equal to one of the allowed values"};
+for(const key1 in data12){
+if(!((key1 === "id") || (key1 === "namespace"))){
+const err29 = {instancePath:instancePath+"/service_checks/" + i2,schemaPath:"#/properties/service_checks/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err29];
 }
@@ -443,11 +482,9 @@ vErrors.push(err29);
 errors++;
 }
 }
-if(data.delay !== undefined){
-let data15 = data.delay;
-if((typeof data15 == "number") && (isFinite(data15))){
-if(data15 < 0 || isNaN(data15)){
-const err30 = {instancePath:instancePath+"/delay",schemaPath:"#/properties/delay/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+if(data12.id !== undefined){
+if(typeof data12.id !== "string"){
+const err30 = {instancePath:instancePath+"/service_checks/" + i2+"/id",schemaPath:"#/properties/service_checks/items/properties/id/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err30];
 }
@@ -457,8 +494,9 @@ vErrors.push(err30);
 errors++;
 }
 }
-else {
-const err31 = {instancePath:instancePath+"/delay",schemaPath:"#/properties/delay/type",keyword:"type",params:{type: "number"},message:"must be number"};
+if(data12.namespace !== undefined){
+if(typeof data12.namespace !== "string"){
+const err31 = {instancePath:instancePath+"/service_checks/" + i2+"/namespace",schemaPath:"#/properties/service_checks/items/properties/namespace/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err31];
 }
@@ -468,11 +506,9 @@ vErrors.push(err31);
 errors++;
 }
 }
-if(data.ttl !== undefined){
-let data16 = data.ttl;
-if((typeof data16 == "number") && (isFinite(data16))){
-if(data16 > 86400 || isNaN(data16)){
-const err32 = {instancePath:instancePath+"/ttl",schemaPath:"#/properties/ttl/maximum",keyword:"maximum",params:{comparison: "<=", limit: 86400},message:"must be <= 86400"};
+}
+else {
+const err32 = {instancePath:instancePath+"/service_checks/" + i2,schemaPath:"#/properties/service_checks/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err32];
 }
@@ -481,8 +517,10 @@ vErrors.push(err32);
 }
 errors++;
 }
-if(data16 < 10 || isNaN(data16)){
-const err33 = {instancePath:instancePath+"/ttl",schemaPath:"#/properties/ttl/minimum",keyword:"minimum",params:{comparison: ">=", limit: 10},message:"must be >= 10"};
+}
+}
+else {
+const err33 = {instancePath:instancePath+"/service_checks",schemaPath:"#/properties/service_checks/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err33];
 }
@@ -492,8 +530,10 @@ vErrors.push(err33);
 errors++;
 }
 }
-else {
-const err34 = {instancePath:instancePath+"/ttl",schemaPath:"#/properties/ttl/type",keyword:"type",params:{type: "number"},message:"must be number"};
+if(data.behavior !== undefined){
+let data15 = data.behavior;
+if(typeof data15 !== "string"){
+const err34 = {instancePath:instancePath+"/behavior",schemaPath:"#/properties/behavior/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err34];
 }
@@ -502,11 +542,8 @@ vErrors.push(err34);
 }
 errors++;
 }
-}
-if(data.consistency !== undefined){
-let data17 = data.consistency;
-if(typeof data17 !== "string"){
-const err35 = {instancePath:instancePath+"/consistency",schemaPath:"#/properties/consistency/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(!((data15 === "delete") || (data15 === "release"))){
+const err35 = {instancePath:instancePath+"/behavior",schemaPath:"#/properties/behavior/enum",keyword:"enum",params:{allowedValues: schema11.properties.behavior.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err35];
 }
@@ -515,8 +552,12 @@ vErrors.push(err35);
 }
 errors++;
 }
-if(!(((data17 === "consistent") || (data17 === "default")) || (data17 === "stale"))){
-const err36 = {instancePath:instancePath+"/consistency",schemaPath:"#/properties/consistency/enum",keyword:"enum",params:{allowedValues: schema11.properties.consistency.enum},message:"must be equal to one of the allowed values"};
+}
+if(data.delay !== undefined){
+let data16 = data.delay;
+if((typeof data16 == "number") && (isFinite(data16))){
+if(data16 < 0 || isNaN(data16)){
+const err36 = {instancePath:instancePath+"/delay",schemaPath:"#/properties/delay/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
 if(vErrors === null){
 vErrors = [err36];
 }
@@ -526,9 +567,8 @@ vErrors.push(err36);
 errors++;
 }
 }
-if(data.host !== undefined){
-if(typeof data.host !== "string"){
-const err37 = {instancePath:instancePath+"/host",schemaPath:"#/properties/host/type",keyword:"type",params:{type: "string"},message:"must be string"};
+else {
+const err37 = {instancePath:instancePath+"/delay",schemaPath:"#/properties/delay/type",keyword:"type",params:{type: "number"},message:"must be number"};
 if(vErrors === null){
 vErrors = [err37];
 }
@@ -538,10 +578,11 @@ vErrors.push(err37);
 errors++;
 }
 }
-if(data.port !== undefined){
-let data19 = data.port;
-if(!(((typeof data19 == "number") && (!(data19 % 1) && !isNaN(data19))) && (isFinite(data19)))){
-const err38 = {instancePath:instancePath+"/port",schemaPath:"#/properties/port/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(data.ttl !== undefined){
+let data17 = data.ttl;
+if((typeof data17 == "number") && (isFinite(data17))){
+if(data17 > 86400 || isNaN(data17)){
+const err38 = {instancePath:instancePath+"/ttl",schemaPath:"#/properties/ttl/maximum",keyword:"maximum",params:{comparison: "<=", limit: 86400},message:"must be <= 86400"};
 if(vErrors === null){
 vErrors = [err38];
 }
@@ -550,9 +591,8 @@ vErrors.push(err38);
 }
 errors++;
 }
-if((typeof data19 == "number") && (isFinite(data19))){
-if(data19 > 65535 || isNaN(data19)){
-const err39 = {instancePath:instancePath+"/port",schemaPath:"#/properties/port/maximum",keyword:"maximum",params:{comparison: "<=", limit: 65535},message:"must be <= 65535"};
+if(data17 < 10 || isNaN(data17)){
+const err39 = {instancePath:instancePath+"/ttl",schemaPath:"#/properties/ttl/minimum",keyword:"minimum",params:{comparison: ">=", limit: 10},message:"must be >= 10"};
 if(vErrors === null){
 vErrors = [err39];
 }
@@ -561,8 +601,9 @@ vErrors.push(err39);
 }
 errors++;
 }
-if(data19 < 1 || isNaN(data19)){
-const err40 = {instancePath:instancePath+"/port",schemaPath:"#/properties/port/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
+}
+else {
+const err40 = {instancePath:instancePath+"/ttl",schemaPath:"#/properties/ttl/type",keyword:"type",params:{type: "number"},message:"must be number"};
 if(vErrors === null){
 vErrors = [err40];
 }
@@ -572,11 +613,10 @@ vErrors.push(err40);
 errors++;
 }
 }
-}
-if(data.scheme !== undefined){
-let data20 = data.scheme;
-if(typeof data20 !== "string"){
-const err41 = {instancePath:instancePath+"/scheme",schemaPath:"#/properties/scheme/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data.consistency !== undefined){
+let data18 = data.consistency;
+if(typeof data18 !== "string"){
+const err41 = {instancePath:instancePath+"/consistency",schemaPath:"#/properties/consistency/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err41];
 }
@@ -585,8 +625,8 @@ vErrors.push(err41);
 }
 errors++;
 }
-if(!((data20 === "http") || (data20 === "https"))){
-const err42 = {instancePath:instancePath+"/scheme",schemaPath:"#/properties/scheme/enum",keyword:"enum",params:{allowedValues: schema11.properties.scheme.enum},message:"must be equal to one of the allowed values"};
+if(!(((data18 === "consistent") || (data18 === "default")) || (data18 === "stale"))){
+const err42 = {instancePath:instancePath+"/consistency",schemaPath:"#/properties/consistency/enum",keyword:"enum",params:{allowedValues: schema11.properties.consistency.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err42];
 }
@@ -596,9 +636,9 @@ vErrors.push(err42);
 errors++;
 }
 }
-if(data.validate_certs !== undefined){
-if(typeof data.validate_certs !== "boolean"){
-const err43 = {instancePath:instancePath+"/validate_certs",schemaPath:"#/properties/validate_certs/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(data.host !== undefined){
+if(typeof data.host !== "string"){
+const err43 = {instancePath:instancePath+"/host",schemaPath:"#/properties/host/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err43];
 }
@@ -608,9 +648,10 @@ vErrors.push(err43);
 errors++;
 }
 }
-if(data.ca_path !== undefined){
-if(typeof data.ca_path !== "string"){
-const err44 = {instancePath:instancePath+"/ca_path",schemaPath:"#/properties/ca_path/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data.port !== undefined){
+let data20 = data.port;
+if(!(((typeof data20 == "number") && (!(data20 % 1) && !isNaN(data20))) && (isFinite(data20)))){
+const err44 = {instancePath:instancePath+"/port",schemaPath:"#/properties/port/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err44];
 }
@@ -619,10 +660,9 @@ vErrors.push(err44);
 }
 errors++;
 }
-}
-if(data.client_cert !== undefined){
-if(typeof data.client_cert !== "string"){
-const err45 = {instancePath:instancePath+"/client_cert",schemaPath:"#/properties/client_cert/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if((typeof data20 == "number") && (isFinite(data20))){
+if(data20 > 65535 || isNaN(data20)){
+const err45 = {instancePath:instancePath+"/port",schemaPath:"#/properties/port/maximum",keyword:"maximum",params:{comparison: "<=", limit: 65535},message:"must be <= 65535"};
 if(vErrors === null){
 vErrors = [err45];
 }
@@ -631,10 +671,8 @@ vErrors.push(err45);
 }
 errors++;
 }
-}
-if(data.client_key !== undefined){
-if(typeof data.client_key !== "string"){
-const err46 = {instancePath:instancePath+"/client_key",schemaPath:"#/properties/client_key/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data20 < 1 || isNaN(data20)){
+const err46 = {instancePath:instancePath+"/port",schemaPath:"#/properties/port/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
 if(vErrors === null){
 vErrors = [err46];
 }
@@ -644,9 +682,11 @@ vErrors.push(err46);
 errors++;
 }
 }
-if(data.token !== undefined){
-if(typeof data.token !== "string"){
-const err47 = {instancePath:instancePath+"/token",schemaPath:"#/properties/token/type",keyword:"type",params:{type: "string"},message:"must be string"};
+}
+if(data.scheme !== undefined){
+let data21 = data.scheme;
+if(typeof data21 !== "string"){
+const err47 = {instancePath:instancePath+"/scheme",schemaPath:"#/properties/scheme/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err47];
 }
@@ -655,12 +695,8 @@ vErrors.push(err47);
 }
 errors++;
 }
-}
-if(data.datacenter !== undefined){
-let data26 = data.datacenter;
-if(typeof data26 === "string"){
-if(!pattern2.test(data26)){
-const err48 = {instancePath:instancePath+"/datacenter",schemaPath:"#/properties/datacenter/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_-]+$"},message:"must match pattern \""+"^[A-Za-z0-9_-]+$"+"\""};
+if(!((data21 === "http") || (data21 === "https"))){
+const err48 = {instancePath:instancePath+"/scheme",schemaPath:"#/properties/scheme/enum",keyword:"enum",params:{allowedValues: schema11.properties.scheme.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err48];
 }
@@ -670,8 +706,9 @@ vErrors.push(err48);
 errors++;
 }
 }
-else {
-const err49 = {instancePath:instancePath+"/datacenter",schemaPath:"#/properties/datacenter/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data.validate_certs !== undefined){
+if(typeof data.validate_certs !== "boolean"){
+const err49 = {instancePath:instancePath+"/validate_certs",schemaPath:"#/properties/validate_certs/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
 if(vErrors === null){
 vErrors = [err49];
 }
@@ -681,11 +718,9 @@ vErrors.push(err49);
 errors++;
 }
 }
-if(data.timeout !== undefined){
-let data27 = data.timeout;
-if((typeof data27 == "number") && (isFinite(data27))){
-if(data27 > 3600 || isNaN(data27)){
-const err50 = {instancePath:instancePath+"/timeout",schemaPath:"#/properties/timeout/maximum",keyword:"maximum",params:{comparison: "<=", limit: 3600},message:"must be <= 3600"};
+if(data.ca_path !== undefined){
+if(typeof data.ca_path !== "string"){
+const err50 = {instancePath:instancePath+"/ca_path",schemaPath:"#/properties/ca_path/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err50];
 }
@@ -694,8 +729,10 @@ vErrors.push(err50);
 }
 errors++;
 }
-if(data27 <= 0 || isNaN(data27)){
-const err51 = {instancePath:instancePath+"/timeout",schemaPath:"#/properties/timeout/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0},message:"must be > 0"};
+}
+if(data.client_cert !== undefined){
+if(typeof data.client_cert !== "string"){
+const err51 = {instancePath:instancePath+"/client_cert",schemaPath:"#/properties/client_cert/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err51];
 }
@@ -705,8 +742,9 @@ vErrors.push(err51);
 errors++;
 }
 }
-else {
-const err52 = {instancePath:instancePath+"/timeout",schemaPath:"#/properties/timeout/type",keyword:"type",params:{type: "number"},message:"must be number"};
+if(data.client_key !== undefined){
+if(typeof data.client_key !== "string"){
+const err52 = {instancePath:instancePath+"/client_key",schemaPath:"#/properties/client_key/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err52];
 }
@@ -716,11 +754,9 @@ vErrors.push(err52);
 errors++;
 }
 }
-if(data.retry_timeout !== undefined){
-let data28 = data.retry_timeout;
-if((typeof data28 == "number") && (isFinite(data28))){
-if(data28 > 3600 || isNaN(data28)){
-const err53 = {instancePath:instancePath+"/retry_timeout",schemaPath:"#/properties/retry_timeout/maximum",keyword:"maximum",params:{comparison: "<=", limit: 3600},message:"must be <= 3600"};
+if(data.token !== undefined){
+if(typeof data.token !== "string"){
+const err53 = {instancePath:instancePath+"/token",schemaPath:"#/properties/token/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err53];
 }
@@ -729,8 +765,12 @@ vErrors.push(err53);
 }
 errors++;
 }
-if(data28 < 0 || isNaN(data28)){
-const err54 = {instancePath:instancePath+"/retry_timeout",schemaPath:"#/properties/retry_timeout/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+}
+if(data.datacenter !== undefined){
+let data27 = data.datacenter;
+if(typeof data27 === "string"){
+if(!pattern2.test(data27)){
+const err54 = {instancePath:instancePath+"/datacenter",schemaPath:"#/properties/datacenter/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_-]+$"},message:"must match pattern \""+"^[A-Za-z0-9_-]+$"+"\""};
 if(vErrors === null){
 vErrors = [err54];
 }
@@ -741,7 +781,7 @@ errors++;
 }
 }
 else {
-const err55 = {instancePath:instancePath+"/retry_timeout",schemaPath:"#/properties/retry_timeout/type",keyword:"type",params:{type: "number"},message:"must be number"};
+const err55 = {instancePath:instancePath+"/datacenter",schemaPath:"#/properties/datacenter/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err55];
 }
@@ -751,14 +791,84 @@ vErrors.push(err55);
 errors++;
 }
 }
-}
-else {
-const err56 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data.timeout !== undefined){
+let data28 = data.timeout;
+if((typeof data28 == "number") && (isFinite(data28))){
+if(data28 > 3600 || isNaN(data28)){
+const err56 = {instancePath:instancePath+"/timeout",schemaPath:"#/properties/timeout/maximum",keyword:"maximum",params:{comparison: "<=", limit: 3600},message:"must be <= 3600"};
 if(vErrors === null){
 vErrors = [err56];
 }
 else {
 vErrors.push(err56);
+}
+errors++;
+}
+if(data28 <= 0 || isNaN(data28)){
+const err57 = {instancePath:instancePath+"/timeout",schemaPath:"#/properties/timeout/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0},message:"must be > 0"};
+if(vErrors === null){
+vErrors = [err57];
+}
+else {
+vErrors.push(err57);
+}
+errors++;
+}
+}
+else {
+const err58 = {instancePath:instancePath+"/timeout",schemaPath:"#/properties/timeout/type",keyword:"type",params:{type: "number"},message:"must be number"};
+if(vErrors === null){
+vErrors = [err58];
+}
+else {
+vErrors.push(err58);
+}
+errors++;
+}
+}
+if(data.retry_timeout !== undefined){
+let data29 = data.retry_timeout;
+if((typeof data29 == "number") && (isFinite(data29))){
+if(data29 > 3600 || isNaN(data29)){
+const err59 = {instancePath:instancePath+"/retry_timeout",schemaPath:"#/properties/retry_timeout/maximum",keyword:"maximum",params:{comparison: "<=", limit: 3600},message:"must be <= 3600"};
+if(vErrors === null){
+vErrors = [err59];
+}
+else {
+vErrors.push(err59);
+}
+errors++;
+}
+if(data29 < 0 || isNaN(data29)){
+const err60 = {instancePath:instancePath+"/retry_timeout",schemaPath:"#/properties/retry_timeout/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+if(vErrors === null){
+vErrors = [err60];
+}
+else {
+vErrors.push(err60);
+}
+errors++;
+}
+}
+else {
+const err61 = {instancePath:instancePath+"/retry_timeout",schemaPath:"#/properties/retry_timeout/type",keyword:"type",params:{type: "number"},message:"must be number"};
+if(vErrors === null){
+vErrors = [err61];
+}
+else {
+vErrors.push(err61);
+}
+errors++;
+}
+}
+}
+else {
+const err62 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err62];
+}
+else {
+vErrors.push(err62);
 }
 errors++;
 }

@@ -1,0 +1,18 @@
+// What every state of consul_session works with: the settings, the session API and the run's warnings,
+// and the two reads most states start from.
+import type { Consistency, ConsulSession, SessionApi } from '../shared/sessions';
+import type { Settings } from './params';
+
+export interface Context {
+  settings: Settings;
+  api: SessionApi;
+  warnings: string[];
+}
+
+export async function targetNode({ settings, api }: Context): Promise<string> {
+  return settings.node ?? (await api.agentSelf()).node;
+}
+
+export async function namedOnNode(api: SessionApi, node: string, name: string, mode?: Consistency): Promise<ConsulSession[]> {
+  return (await api.onNode(node, mode)).data.filter((s) => s.Name === name);
+}
