@@ -9,7 +9,10 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
-export const MODULE_PATH = resolve(__dirname, '../../dist/consul_session.js');
+export type ModuleName = 'consul_session' | 'consul_lock';
+
+export const modulePath = (name: ModuleName) => resolve(__dirname, `../../dist/${name}.js`);
+export const MODULE_PATH = modulePath('consul_session');
 
 export interface ModuleRun {
   code: number | null;
@@ -28,6 +31,8 @@ export interface RunOptions {
   argsPath?: string;
   /** Pass no argv[2] at all. */
   noArgs?: boolean;
+  /** Which built module to run; consul_session unless given. */
+  module?: ModuleName;
 }
 
 function cleanEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
@@ -56,7 +61,7 @@ export async function runModule(args: Record<string, unknown>, options: RunOptio
       writeFileSync(file, options.rawArgs ?? JSON.stringify(args));
       argv = [file];
     }
-    const child = spawn(process.execPath, [MODULE_PATH, ...argv], { env: cleanEnv(options.env), stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [modulePath(options.module ?? 'consul_session'), ...argv], { env: cleanEnv(options.env), stdio: ['ignore', 'pipe', 'pipe'] });
     const stdout: Buffer[] = [];
     const stderr: Buffer[] = [];
     child.stdout.on('data', (chunk: Buffer) => stdout.push(chunk));
