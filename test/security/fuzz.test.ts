@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from '../../src/shared/args';
 import { OPTIONS } from '../../src/consul_session/generated/spec';
+import { HOSTILE_PIECES, hostileString, junk, sometimesValid } from '../support/hostile';
 import { consulSession } from '../../src/consul_session/module';
 import { execute, type Outcome } from '../../src/shared/run-module';
 import { MODULE_PATH, parseSingleJson } from '../support/module';
@@ -22,30 +23,12 @@ const SEED = process.env.FUZZ_SEED === undefined ? undefined : Number(process.en
 /** One attempt per request, where the module retries transient failures. */
 const NO_RETRY = 'retry_timeout' in OPTIONS ? { retry_timeout: 0 } : {};
 
-/** Pieces that try to leave /v1/session/...: traversal, query and fragment injection, encodings, CRLF. */
-const HOSTILE_PIECES = [
-  '../kv/secret', '..', '.', '/', '%2e%2e/', '%2E%2E', '%2f', '..%2f..%2fkv', 'a?dc=x', '?dc=x&', '?', '#', '#frag',
-  '&stale', '\n', '\r\n', 'X-Injected: 1', '\u0000', '\\..\\kv', '/v1/kv/x', 'v1/kv/x', '@127.0.0.1', ':1',
-  ' ', '\t', '%', '%zz', '%00', '\u202e', 'é', '😀', '\ud800', 'ﬀ', '\u2028', 'node-1', 'dc1',
-  '0b2fa4a9-6d0b-4e34-b3d4-2c1a0f0f5a6e',
-];
-const hostileString = fc.array(fc.constantFrom(...HOSTILE_PIECES), { minLength: 1, maxLength: 6 }).map((p) => p.join(''));
-const hugeString = fc.tuple(fc.constantFrom('x', '/', '%2e', 'é', '😀', '../'), fc.integer({ min: 1_000, max: 40_000 })).map(([s, n]) => s.repeat(n));
-const junk: fc.Arbitrary<unknown> = fc.oneof(
-  { weight: 3, arbitrary: fc.jsonValue({ maxDepth: 3 }) },
-  { weight: 3, arbitrary: hostileString },
-  { weight: 2, arbitrary: fc.string({ unit: 'binary', maxLength: 40 }) },
-  { weight: 1, arbitrary: hugeString },
-  { weight: 1, arbitrary: fc.constantFrom(null, true, false, 0, -1, 1e308, -0.5, 65536, '', [], {}, [[]], { a: { b: [1] } }) },
-);
-/** Mostly a plausible value, so that many cases get past validation to the planning and the HTTP client. */
-const sometimesValid = <T>(valid: fc.Arbitrary<T>) => fc.oneof({ weight: 12, arbitrary: valid }, { weight: 1, arbitrary: junk });
 const duration = fc.oneof(fc.integer({ min: 0, max: 100_000 }), fc.constantFrom('20s', '1m30s', '500ms', '10', '24h', '25h', '-1s', '1e3', 'NaN'));
 
 /** Module parameters, most of them plausible, every one of them sometimes junk. */
 const params = fc.record(
   {
-    state: sometimesValid(fc.constantFrom('present', 'absent', 'info', 'node', 'list')),
+    state: sometimesValid(fc.constantFrom('present', 'absent', 'info', 'node', 'list', 'renewed')),
     name: sometimesValid(fc.oneof(fc.string(), hostileString)),
     id: sometimesValid(fc.oneof({ weight: 3, arbitrary: fc.uuid() }, { weight: 1, arbitrary: hostileString })),
     node: sometimesValid(

@@ -44,6 +44,9 @@ export function consulLike(req: Recorded): Reply {
   if (req.method === 'GET' && /^\/v1\/session\/(list|node\/[^/]+|info\/[^/]+)$/.test(req.path)) return json([]);
   if (req.method === 'PUT' && req.path === '/v1/session/create') return json({ ID: randomUUID() });
   if (req.method === 'PUT' && /^\/v1\/session\/destroy\/[^/]+$/.test(req.path)) return json(true);
+  // A KV store with no keys: reads find nothing (404 with an index, as Consul answers), acquires succeed.
+  if (req.method === 'GET' && req.path.startsWith('/v1/kv/')) return { status: 404, headers: { 'X-Consul-Index': '7' }, body: '' };
+  if (req.method === 'PUT' && req.path.startsWith('/v1/kv/')) return json(/(^|&)acquire=/.test(req.query));
   return { status: 404, body: `no such path: ${req.path}` };
 }
 
@@ -113,11 +116,32 @@ const ALLOWED = [
   new RegExp('^GET /v1/session/node/(?:[A-Za-z0-9\\-_.!~*\'()]|%[0-9A-F]{2})+$'),
   new RegExp('^PUT /v1/session/create$'),
   new RegExp(`^PUT /v1/session/destroy/${UUID}$`),
+  new RegExp(`^PUT /v1/session/renew/${UUID}$`),
 ];
 
-/** Why this request is not one the module may make, or undefined when it is. */
-export function forbiddenRequest(req: Recorded, port: number): string | undefined {
+/**
+ * consul_lock's requests on `key`: its one KV path (each segment percent-encoded, none empty, "." or
+ * ".."), with nothing in the query but the lock operation, the datacenter and a blocking read's index and wait.
+ */
+function forbiddenKvRequest(req: Recorded, key: string): string | undefined {
+  if (!/^(GET|PUT) \/v1\/kv\//.test(`${req.method} ${req.path}`)) return `not a KV request: ${req.method} ${req.target}`;
+  const segments = req.path.slice('/v1/kv/'.length).split('/');
+  if (segments.some((s) => !/^(?:[A-Za-z0-9\-_.!~*'()]|%[0-9A-F]{2})+$/.test(s))) return `a key segment is not percent-encoded: ${req.target}`;
+  const decoded = segments.map(decodeURIComponent);
+  if (decoded.some((s) => s === '' || s === '.' || s === '..')) return `a key segment escapes its path: ${req.target}`;
+  if (decoded.join('/') !== key) return `the path names another key than ${JSON.stringify(key)}: ${req.target}`;
+  const lockOp = new RegExp(`^(?:acquire|release)=${UUID}$`);
+  const ok = req.query.split('&').every((part) => part === '' || lockOp.test(part) || /^(?:dc=[A-Za-z0-9_-]+|index=\d+|wait=\d+s)$/.test(part));
+  return ok ? undefined : `unexpected query: ${req.target}`;
+}
+
+/**
+ * Why this request is not one the module may make, or undefined when it is. `lockKey`: the run was
+ * consul_lock's on that key, which may also use that key's KV path.
+ */
+export function forbiddenRequest(req: Recorded, port: number, lockKey?: string): string | undefined {
   const line = `${req.method} ${req.path}`;
+  if (lockKey !== undefined && req.path.startsWith('/v1/kv/')) return forbiddenKvRequest(req, lockKey);
   if (!ALLOWED.some((re) => re.test(line))) return `request outside the session endpoints: ${req.method} ${req.target}`;
   if (req.path.startsWith('/v1/session/node/')) {
     const node = decodeURIComponent(req.path.slice('/v1/session/node/'.length));
