@@ -51,7 +51,7 @@ function newestSource(): number {
   const visit = (path: string): void => {
     const stat = statSync(path);
     if (stat.isDirectory()) {
-      for (const entry of readdirSync(path)) if (join(path, entry) !== join(root, 'src/consul_session/generated')) visit(join(path, entry));
+      for (const entry of readdirSync(path)) if (entry !== 'generated') visit(join(path, entry));
     } else newest = Math.max(newest, stat.mtimeMs);
   };
   visit(join(root, 'src'));
@@ -61,7 +61,7 @@ function newestSource(): number {
 }
 
 function ensureBuilt(): void {
-  const built = ['dist/consul_session.js', 'dist/consul_session.yml'].map((f) => join(root, f));
+  const built = ['consul_session', 'consul_lock'].flatMap((m) => [`dist/${m}.js`, `dist/${m}.yml`]).map((f) => join(root, f));
   const oldest = Math.min(...built.map((f) => (existsSync(f) ? statSync(f).mtimeMs : 0)));
   if (oldest >= newestSource()) return;
   say('building dist/ (node build.mjs)');
