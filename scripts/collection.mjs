@@ -5,9 +5,12 @@
 //   node scripts/collection.mjs --out DIR    writes it to DIR
 //
 // The collection is assembled in a temporary folder — galaxy.yml (version from package.json), a short
-// README.md, meta/runtime.yml and plugins/modules/consul_session.{js,yml} (the built module and its
-// ansible-doc sidecar, from dist/; built first when missing) — then `ansible-galaxy collection build`
-// packs it. Prints the tarball's path on stdout.
+// README.md, meta/runtime.yml and, for every module, plugins/modules/<module>.{js,yml} (the built module
+// and its ansible-doc sidecar, from dist/; built first when missing) — then `ansible-galaxy collection
+// build` packs it. Prints the tarball's path on stdout.
+//
+// meta/runtime.yml puts every module into the action group `consul`, so that one
+// `module_defaults: {group/<namespace>.<name>.consul: {host: …, token: …}}` sets the connection of all.
 import { spawnSync } from 'node:child_process';
 import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -28,9 +31,10 @@ function die(message) {
 const check = spawnSync('sh', ['-c', 'command -v ansible-galaxy'], { stdio: 'ignore' });
 if (check.status !== 0) die('ansible-galaxy is not installed (Debian: apt-get install ansible-core)');
 
-const moduleJs = join(root, 'dist/consul_session.js');
-const moduleDoc = join(root, 'dist/consul_session.yml');
-if (!existsSync(moduleJs) || !existsSync(moduleDoc)) {
+const MODULES = ['consul_session', 'consul_lock'];
+const ACTION_GROUP = 'consul';
+const builtFiles = MODULES.flatMap((module) => [`${module}.js`, `${module}.yml`]);
+if (!builtFiles.every((file) => existsSync(join(root, 'dist', file)))) {
   const build = spawnSync(process.execPath, [join(root, 'build.mjs')], { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] });
   if (build.status !== 0) die('node build.mjs failed');
 }
@@ -38,38 +42,67 @@ if (!existsSync(moduleJs) || !existsSync(moduleDoc)) {
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
 const galaxy = parseYaml(readFileSync(join(root, 'galaxy.yml'), 'utf8'));
 galaxy.version = pkg.version;
-const fqcn = `${galaxy.namespace}.${galaxy.name}.consul_session`;
+const prefix = `${galaxy.namespace}.${galaxy.name}`;
+
+/** The collection's own README: what the modules do, the action group, and a lock taken and released. */
+function collectionReadme(prefix) {
+  return [
+    `# ${prefix}`,
+    '',
+    'Two Ansible modules for coordinating playbook runs, controllers and CI jobs through Consul:',
+    '',
+    `- \`${prefix}.consul_session\` creates, destroys, renews and inspects Consul sessions, declaratively:`,
+    '  `state: present` with a `name` is idempotent, `absent` reports a change only when it removed something.',
+    `- \`${prefix}.consul_lock\` acquires, waits for and releases a Consul lock (a KV key held by a session):`,
+    '  it waits with blocking queries, rides through the lock-delay and never releases another session\'s lock.',
+    '',
+    'Both support check mode and diff mode. They are Node.js programs: the host that runs them needs',
+    'Node.js >= 18 at `/usr/bin/node`, or `ansible_node_interpreter=/path/to/node`.',
+    '',
+    `Both belong to the action group \`${ACTION_GROUP}\`: set the connection once for both with`,
+    `\`module_defaults\` and \`group/${prefix}.${ACTION_GROUP}\`.`,
+    '',
+    '```yaml',
+    '- name: Deploy, one run at a time',
+    '  hosts: localhost',
+    '  module_defaults:',
+    `    group/${prefix}.${ACTION_GROUP}:`,
+    '      host: consul.example.com',
+    '      token: "{{ consul_token }}"',
+    '  tasks:',
+    '    - name: Ensure the deploy session exists',
+    `      ${prefix}.consul_session:`,
+    '        name: deploy',
+    '        ttl: 60s',
+    '      register: deploy_session',
+    '',
+    '    - name: Take the deploy lock, waiting up to 10 minutes for another run',
+    `      ${prefix}.consul_lock:`,
+    '        key: locks/deploy',
+    '        session: "{{ deploy_session.session_id }}"',
+    '        wait: 10m',
+    '```',
+    '',
+    `\`ansible-doc ${prefix}.consul_lock\` (or \`consul_session\`) shows every parameter, the examples and the return values.`,
+    '',
+  ].join('\n');
+}
 
 const stage = mkdtempSync(join(tmpdir(), 'consul-collection-'));
 try {
   writeFileSync(join(stage, 'galaxy.yml'), stringifyYaml(galaxy));
-  writeFileSync(
-    join(stage, 'README.md'),
-    [
-      `# ${galaxy.namespace}.${galaxy.name}`,
-      '',
-      `\`${fqcn}\` creates, destroys and inspects Consul sessions, declaratively: \`state: present\` with a`,
-      '`name` is idempotent, `absent` reports a change only when it removed something, and check mode and',
-      'diff mode work. The module is a Node.js program: the host that runs it needs Node.js >= 18 at',
-      '`/usr/bin/node`, or `ansible_node_interpreter=/path/to/node`.',
-      '',
-      '```yaml',
-      '- name: Ensure the deploy lock session exists',
-      `  ${fqcn}:`,
-      '    name: deploy-lock',
-      '    ttl: 30s',
-      '```',
-      '',
-      `\`ansible-doc ${fqcn}\` shows every parameter, the examples and the return values.`,
-      '',
-    ].join('\n'),
-  );
+  writeFileSync(join(stage, 'README.md'), collectionReadme(prefix));
   mkdirSync(join(stage, 'meta'));
-  writeFileSync(join(stage, 'meta/runtime.yml'), 'requires_ansible: ">=2.14.0"\n');
+  // Short names in an action group are resolved inside this collection.
+  const runtime = { requires_ansible: '>=2.14.0', action_groups: { [ACTION_GROUP]: MODULES } };
+  writeFileSync(join(stage, 'meta/runtime.yml'), stringifyYaml(runtime));
   mkdirSync(join(stage, 'plugins/modules'), { recursive: true });
-  copyFileSync(moduleJs, join(stage, 'plugins/modules/consul_session.js'));
-  chmodSync(join(stage, 'plugins/modules/consul_session.js'), 0o755);
-  copyFileSync(moduleDoc, join(stage, 'plugins/modules/consul_session.yml'));
+  for (const module of MODULES) {
+    const js = join(stage, `plugins/modules/${module}.js`);
+    copyFileSync(join(root, `dist/${module}.js`), js);
+    chmodSync(js, 0o755);
+    copyFileSync(join(root, `dist/${module}.yml`), join(stage, `plugins/modules/${module}.yml`));
+  }
 
   mkdirSync(outDir, { recursive: true });
   const build = spawnSync('ansible-galaxy', ['collection', 'build', '--force', '--output-path', outDir, stage], {
