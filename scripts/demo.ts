@@ -1,6 +1,6 @@
 /**
- * `npm run demo`: run playbooks/demo.yml — a Consul lock taken and released with a session — against a
- * throw-away dev agent (or the agent in $CONSUL_HTTP_ADDR, when set).
+ * `npm run demo`: run playbooks/demo.yml — a Consul lock taken and released with consul_session and
+ * consul_lock — against a throw-away dev agent (or the agent in $CONSUL_HTTP_ADDR, when set).
  *
  *   1. ansible-playbook: installs ansible-core with apt when it is missing and we are root on Debian;
  *      otherwise says how to install it and stops.

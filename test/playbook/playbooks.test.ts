@@ -64,6 +64,13 @@ describe('playbooks (ansible-playbook against a dev agent)', function () {
     return (await consulHttp(agent, 'GET', `/v1/kv/${key}`)).status;
   }
 
+  async function kvEntry(key: string): Promise<{ Session?: string; LockIndex: number }> {
+    if (!agent) throw new Error('no agent');
+    const res = await consulHttp(agent, 'GET', `/v1/kv/${key}`);
+    expect(res.status, `GET /v1/kv/${key}`).to.equal(200);
+    return (res.body as Array<{ Session?: string; LockIndex: number }>)[0]!;
+  }
+
   describe('one play per state, in check mode, for real, and again', function () {
     let checkPresent: JsonReport;
 
@@ -158,7 +165,7 @@ describe('playbooks (ansible-playbook against a dev agent)', function () {
       await race; // never leave the play running past the suite
     });
 
-    it('demo.yml takes a lock with a session, shows the holder, releases it and destroys the session', async function () {
+    it('demo.yml takes a lock with consul_lock, shows the holder, releases it and destroys the session', async function () {
       const report = await playbookOk(['demo.yml'], { consulAddr: addr() });
       const created = onlyResult(report, 'Ensure the session demo-lock exists');
       expect(ranOurModule(created), 'ansible.cfg resolves consul_session to dist/consul_session.js').to.equal(true);
@@ -166,18 +173,23 @@ describe('playbooks (ansible-playbook against a dev agent)', function () {
       const id = String(created.session_id);
       expect(id).to.match(UUID);
 
-      expect(onlyResult(report, 'Take the lock demo/lock with that session').json).to.equal(true);
-      const held = onlyResult(report, 'Read who holds demo/lock').json as Array<{ Session?: string }>;
-      expect(held[0]?.Session).to.equal(id);
+      const taken = onlyResult(report, 'Take the lock with that session, key demo/lock');
+      expect(taken).to.include({ action: 'consul_lock', changed: true, holder: id, acquired: true, value: 'deployed by localhost' });
+      expect(onlyResult(report, 'Take it again, which changes nothing (the session already holds it)')).to.include({ changed: false, holder: id });
+      expect(onlyResult(report, 'Read who holds demo/lock')).to.include({ changed: false, holder: id, holder_name: 'demo-lock' });
       expect(String(onlyResult(report, 'Show the holder').msg)).to.contain(`held by session ${id}`).and.contain('playbook-node');
-      expect(onlyResult(report, 'Release the lock').json).to.equal(true);
+      expect(onlyResult(report, 'Release the lock')).to.include({ changed: true, holder: null, acquired: false });
       const destroyed = onlyResult(report, 'Destroy the session');
       expect(destroyed).to.include({ changed: true });
       expect(destroyed.removed).to.deep.equal([id]);
-      expect(String(onlyResult(report, 'Show that nobody holds it').msg)).to.equal(`session ${id} destroyed; demo/lock is free`);
+      expect(String(onlyResult(report, 'Show that nobody holds it').msg)).to.equal(
+        `session ${id} destroyed; demo/lock is free (value "deployed by localhost" kept)`,
+      );
+      for (const row of taskRows(report)) expect(row.result.action, row.task).not.to.equal('ansible.builtin.uri');
 
       expect((await sessions()).filter((s) => s.Name === 'demo-lock')).to.deep.equal([]);
-      expect(await kvStatus('demo/lock')).to.equal(404);
+      const key = await kvEntry('demo/lock');
+      expect(key).to.include({ LockIndex: 1 }).and.not.have.property('Session');
     });
 
     it('a wrong parameter fails the task with the Ansible-style message; ignore_errors works as usual', async function () {
@@ -235,19 +247,27 @@ describe('playbooks (ansible-playbook against a dev agent)', function () {
       for (const id of ids) expect(id).to.match(UUID);
 
       const acquired = taskResults(report, 'Try to take the lock');
-      const winners = hosts.filter((h) => acquired[h]?.json === true);
+      const winners = hosts.filter((h) => acquired[h]?.acquired === true);
       expect(winners, 'exactly one host acquired the lock').to.have.length(1);
-      for (const h of hosts) if (h !== winners[0]) expect(acquired[h]?.json, h).to.equal(false);
-      const holderId = ensured[winners[0]!]?.session_id;
+      const holderId = String(ensured[winners[0]!]?.session_id);
+      expect(acquired[winners[0]!]).to.include({ changed: true, holder: holderId });
+      for (const h of hosts) {
+        if (h === winners[0]) continue;
+        // wait: 0 — the loser is told at once who holds the lock (its session id, name and node).
+        expect(acquired[h]?.changed, h).to.equal(false);
+        expect(String(acquired[h]?.msg), h).to.equal(
+          `The lock race/lock is held by session ${holderId} ('race-${winners[0]!}' on node playbook-node); wait is 0, so not waiting for it.`,
+        );
+      }
 
       const read = taskResults(report, 'Read who holds the lock');
       for (const h of hosts) {
-        expect((read[h]?.json as Array<{ Session?: string }>)[0]?.Session, `${h} sees the holder`).to.equal(holderId);
+        expect(read[h], `${h} sees the holder`).to.include({ holder: holderId, acquired: h === winners[0], value: winners[0] });
       }
       for (const h of hosts) expect(report.stats[h]?.failures, h).to.equal(0);
 
       expect((await sessions()).filter((s) => s.Name.startsWith('race-'))).to.deep.equal([]);
-      expect(await kvStatus('race/lock')).to.equal(404);
+      expect(await kvStatus('race/lock'), "behavior: delete — destroying the winner's session removed the key").to.equal(404);
     });
   });
 });
