@@ -135,6 +135,7 @@ describe('locks in playbooks (consul_lock against a dev agent)', function () {
       const report = run.report!;
       const id = String(onlyResult(report, "Create this run's session").session_id);
       expect(onlyResult(report, 'Take the deploy lock, waiting for other runs at most 2m')).to.include({ changed: true, acquired: true, holder: id, value: `run run-${i + 1}` });
+      expect(onlyResult(report, "Renew this run's session before the work")).to.include({ changed: true, session_id: id, ttl: 60 });
       // The holder after the release may already be the next run, which was waiting for exactly this.
       const released = onlyResult(report, 'Release the deploy lock');
       expect(released).to.include({ changed: true, acquired: false });
