@@ -59,6 +59,15 @@ function resultsIn(report: JsonReport, play: string, task: string): Record<strin
   return Object.assign({}, ...tasks.filter((t) => t.task.name === task).map((t) => t.hosts)) as Record<string, HostResult>;
 }
 
+/** Polls `ready` every 200 ms until it is true; fails after `timeoutMs`. */
+async function waitFor(what: string, ready: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (!(await ready())) {
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((done) => setTimeout(done, 200));
+  }
+}
+
 describe('locks in playbooks (consul_lock against a dev agent)', function () {
   this.timeout(240_000);
   let agent: Agent | undefined;
@@ -73,6 +82,12 @@ describe('locks in playbooks (consul_lock against a dev agent)', function () {
     consulOrSkip(this);
     dir = mkdtempSync(join(tmpdir(), 'consul-locks-test-'));
     agent = await startDevAgent({ nodeName: 'locks-node' });
+    // Sessions need the agent's node in the catalog, which a fresh agent syncs shortly after it has a leader.
+    const target = agent;
+    await waitFor('the agent to register its node', async () => {
+      const node = await consulHttp(target, 'GET', `/v1/catalog/node/${target.nodeName}`);
+      return node.status === 200 && (node.body as { Node: unknown } | null)?.Node != null;
+    });
     onePlay = playbookOk([join(PLAYS, 'one_play_locks.yml')], { consulAddr: agent.httpAddr, args: ['-e', `lock_log=${onePlayLog()}`] }).then(
       (report) => ({ report }),
       (error: unknown) => ({ error }),
@@ -102,20 +117,14 @@ describe('locks in playbooks (consul_lock against a dev agent)', function () {
     return (res.body as Array<{ Session?: string; LockIndex: number; Value: string | null }>)[0]!;
   }
 
-  async function waitFor(what: string, ready: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> {
-    const until = Date.now() + timeoutMs;
-    while (!(await ready())) {
-      if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-      await new Promise((done) => setTimeout(done, 200));
-    }
-  }
-
   it('four serialized_deploy.yml runs started at once all succeed, one at a time, and leave nothing behind', async function () {
     const key = 'test/serialized-deploy';
     const log = join(dir, 'deploy.log');
     // The test holds the lock while the runs start, so that all four queue behind it whatever the
     // machine's speed; it lets go once every run has its session (the step right before the acquire).
-    const blocker = String(((await consulHttp(consul(), 'PUT', '/v1/session/create', { Name: 'test-blocker' })).body as { ID: string }).ID);
+    const created = await consulHttp(consul(), 'PUT', '/v1/session/create', { Name: 'test-blocker' });
+    expect(created.status, created.text).to.equal(200);
+    const blocker = (created.body as { ID: string }).ID;
     expect((await consulHttp(consul(), 'PUT', `/v1/kv/${key}?acquire=${blocker}`, 'the test')).body).to.equal(true);
 
     const runs = [1, 2, 3, 4].map((n) =>
