@@ -11,44 +11,10 @@ import { consulHttp, consulOrSkip, startDevAgent } from '../support/consul.js';
 import type { Agent } from '../support/consul.js';
 import { ansibleOrSkip, onlyResult, playbookOk, runPlaybook } from '../support/ansible.js';
 import type { HostResult, JsonReport } from '../support/ansible.js';
+import { expectNoOverlap, sections, waitFor } from '../support/critical-sections.js';
 
 const PLAYS = resolve(__dirname, 'plays');
 const HOSTS = ['locker01', 'locker02', 'locker03', 'locker04'];
-
-interface Section {
-  label: string;
-  start: number;
-  end: number;
-}
-
-/** The sections of a log, in the order they started; fails unless each label has one start, then one end. */
-function sections(log: string): Section[] {
-  const open = new Map<string, number>();
-  const done: Section[] = [];
-  for (const line of log.trim().split('\n')) {
-    const match = /^(\d+\.\d+) (start|end) (.+)$/.exec(line);
-    if (!match) throw new Error(`unexpected log line: ${line}`);
-    const [, at, what, label] = match as unknown as [string, string, string, string];
-    if (what === 'start') {
-      expect(open.has(label) || done.some((s) => s.label === label), `${label} starts once`).to.equal(false);
-      open.set(label, Number(at));
-    } else {
-      expect(open.has(label), `${label} ends after it started`).to.equal(true);
-      done.push({ label, start: open.get(label)!, end: Number(at) });
-      open.delete(label);
-    }
-  }
-  expect([...open.keys()], 'every section ended').to.deep.equal([]);
-  return done.sort((a, b) => a.start - b.start);
-}
-
-/** Mutual exclusion: each section ends before the next one starts. */
-function expectNoOverlap(list: Section[]): void {
-  for (let i = 1; i < list.length; i++) {
-    const [before, after] = [list[i - 1]!, list[i]!];
-    expect(after.start, `${after.label} started before ${before.label} ended`).to.be.at.least(before.end);
-  }
-}
 
 /**
  * The per-host results of task `task` in the play(s) named `play`. serial: 1 starts the play once per
@@ -57,15 +23,6 @@ function expectNoOverlap(list: Section[]): void {
 function resultsIn(report: JsonReport, play: string, task: string): Record<string, HostResult> {
   const tasks = report.plays.filter((p) => p.play.name === play).flatMap((p) => p.tasks);
   return Object.assign({}, ...tasks.filter((t) => t.task.name === task).map((t) => t.hosts)) as Record<string, HostResult>;
-}
-
-/** Polls `ready` every 200 ms until it is true; fails after `timeoutMs`. */
-async function waitFor(what: string, ready: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (!(await ready())) {
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((done) => setTimeout(done, 200));
-  }
 }
 
 describe('locks in playbooks (consul_lock against a dev agent)', function () {
@@ -130,7 +87,7 @@ describe('locks in playbooks (consul_lock against a dev agent)', function () {
     const runs = [1, 2, 3, 4].map((n) =>
       runPlaybook(['serialized_deploy.yml'], {
         consulAddr: consul().httpAddr,
-        args: ['-e', `deploy_run_id=run-${n}`, '-e', `deploy_lock_key=${key}`, '-e', `deploy_log=${log}`, '-e', 'deploy_seconds=1', '-e', 'deploy_wait=2m'],
+        args: ['-e', `deploy_run_id=run-${n}`, '-e', `deploy_lock_key=${key}`, '-e', `deploy_log=${log}`, '-e', 'deploy_seconds=0.5', '-e', 'deploy_wait=2m'],
         timeoutMs: 200_000,
       }),
     );
