@@ -45,7 +45,7 @@ describe('parameters: conversion, defaults and validation', () => {
   });
 
   it('reports a choice error with the choices and the value', () => {
-    expect(failureOf({ state: 'bogus' })).to.equal('value of state must be one of: absent, info, list, node, present, got: bogus');
+    expect(failureOf({ state: 'bogus' })).to.equal('value of state must be one of: absent, info, list, node, present, renewed, got: bogus');
   });
 
   it('reports a failed int conversion', () => {
