@@ -33,10 +33,14 @@ function explainInvalidSession(error: unknown, session: string): never {
   throw error;
 }
 
-/** Who holds a key, in words: "session <id> ('name' on node n)". */
-async function describeHolder(ctx: Context, holder: string): Promise<string> {
+/** Who holds a key: in words ("session <id> ('name' on node n)") and as result fields, for failures too. */
+async function describeHolder(ctx: Context, holder: string): Promise<{ words: string; fields: Record<string, unknown> }> {
   const session = await ctx.sessions.info(holder).catch(() => undefined);
-  return session ? `session ${holder} ('${session.Name}' on node ${session.Node})` : `session ${holder}`;
+  if (!session) return { words: `session ${holder}`, fields: { holder } };
+  return {
+    words: `session ${holder} ('${session.Name}' on node ${session.Node})`,
+    fields: { holder, holder_name: session.Name, holder_node: session.Node },
+  };
 }
 
 function report(ctx: Context, state: LockState, changed: boolean, extra: Record<string, unknown> = {}): ModuleResult {
@@ -74,7 +78,8 @@ async function acquired(ctx: Context): Promise<ModuleResult> {
   if (ours && before.value === settings.value) return { ...report(ctx, before, false), waited: 0, ...diffOf(ctx, before, before) };
   const after: LockState = { ...before, holder: session, value: settings.value, lockIndex: before.lockIndex + (ours ? 0 : 1) };
   if (before.holder !== null && !ours && settings.waitMs === 0) {
-    throw new ModuleFailure(`The lock ${settings.key} is held by ${await describeHolder(ctx, before.holder)}; wait is 0, so not waiting for it.`);
+    const holder = await describeHolder(ctx, before.holder);
+    throw new ModuleFailure(`The lock ${settings.key} is held by ${holder.words}; wait is 0, so not waiting for it.`, { ...holder.fields, waited: 0 });
   }
   if (settings.ansible.checkMode) {
     if (before.holder !== null && !ours) ctx.warnings.push(`The lock ${settings.key} is held by ${before.holder}; a real run would wait up to ${settings.waitMs / 1000} s for it.`);
@@ -102,8 +107,14 @@ async function acquired(ctx: Context): Promise<ModuleResult> {
     },
   );
   if (!outcome.acquired) {
-    const holder = outcome.state.holder === null ? 'a lock-delay (the last holder was invalidated)' : await describeHolder(ctx, outcome.state.holder);
-    throw new ModuleFailure(`Waited ${seconds(outcome.waitedMs)} s for the lock ${settings.key}; it is still held by ${holder}.`, { waited: seconds(outcome.waitedMs) });
+    const holder =
+      outcome.state.holder === null
+        ? { words: 'a lock-delay (the last holder was invalidated)', fields: { holder: null } }
+        : await describeHolder(ctx, outcome.state.holder);
+    throw new ModuleFailure(`Waited ${seconds(outcome.waitedMs)} s for the lock ${settings.key}; it is still held by ${holder.words}.`, {
+      ...holder.fields,
+      waited: seconds(outcome.waitedMs),
+    });
   }
   if (outcome.renewals > 0) ctx.warnings.push(`Renewed session ${session} ${outcome.renewals} time(s) while waiting, so that its TTL did not run out.`);
   return { ...report(ctx, await kv.read(settings.key), true), waited: seconds(outcome.waitedMs), ...diffOf(ctx, before, after) };
@@ -126,8 +137,8 @@ async function released(ctx: Context): Promise<ModuleResult> {
 
 async function info(ctx: Context): Promise<ModuleResult> {
   const state = await ctx.kv.read(ctx.settings.key);
-  const holder = state.holder === null ? undefined : await ctx.sessions.info(state.holder);
-  return report(ctx, state, false, holder ? { holder_name: holder.Name, holder_node: holder.Node } : {});
+  const holder = state.holder === null ? undefined : await describeHolder(ctx, state.holder);
+  return report(ctx, state, false, holder?.fields ?? {});
 }
 
 const STATES = { acquired, released, info } as const;

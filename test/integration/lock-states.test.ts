@@ -3,6 +3,7 @@
 import { expect } from 'chai';
 import { consulHttp, consulOrSkip, startDevAgent, type Agent } from '../support/consul';
 import { createSession, decoded, kvEntry, lockDirectly, lockFail, lockOk } from '../support/locks';
+import { runModule } from '../support/module';
 import { startRecordingProxy } from '../support/recording-proxy';
 
 describe('consul_lock against a real agent', function () {
@@ -42,8 +43,9 @@ describe('consul_lock against a real agent', function () {
   });
 
   it('fails at once (wait 0) when another session holds it, naming the holder, its name and node', async () => {
-    const msg = await lockFail({ key: 'locks/a', session: theirs }, { env });
-    expect(msg).to.contain(mine).and.contain("'mine'").and.contain('lock-node').and.contain('wait is 0');
+    const run = await runModule({ key: 'locks/a', session: theirs }, { env, module: 'consul_lock' });
+    expect(run.result).to.include({ failed: true, changed: false, holder: mine, holder_name: 'mine', holder_node: 'lock-node', waited: 0 });
+    expect(String(run.result.msg)).to.contain(mine).and.contain("'mine'").and.contain('lock-node').and.contain('wait is 0');
     expect((await kvEntry(agent, 'locks/a'))?.Session).to.equal(mine);
   });
 

@@ -49,7 +49,7 @@ describe('consul_lock waiting against a real agent', function () {
     const waiter = await createSession(agent, { Name: 'patient' });
     await lockDirectly(agent, 'wait/held', 'acquire', holder);
     const run = await runModule({ key: 'wait/held', session: waiter, wait: 2 }, { env, module: 'consul_lock' });
-    expect(run.result).to.include({ failed: true, changed: false });
+    expect(run.result).to.include({ failed: true, changed: false, holder, holder_name: 'stubborn', holder_node: 'wait-node' });
     expect(run.result.waited).to.be.at.least(2);
     expect(String(run.result.msg)).to.match(/^Waited 2(\.\d)? s for the lock wait\/held; it is still held by session /).and.contain("'stubborn' on node wait-node");
     expect((await kvEntry(agent, 'wait/held'))?.Session).to.equal(holder);
