@@ -39,12 +39,6 @@ describe('locks in playbooks (consul_lock against a dev agent)', function () {
     consulOrSkip(this);
     dir = mkdtempSync(join(tmpdir(), 'consul-locks-test-'));
     agent = await startDevAgent({ nodeName: 'locks-node' });
-    // Sessions need the agent's node in the catalog, which a fresh agent syncs shortly after it has a leader.
-    const target = agent;
-    await waitFor('the agent to register its node', async () => {
-      const node = await consulHttp(target, 'GET', `/v1/catalog/node/${target.nodeName}`);
-      return node.status === 200 && (node.body as { Node: unknown } | null)?.Node != null;
-    });
     onePlay = playbookOk([join(PLAYS, 'one_play_locks.yml')], { consulAddr: agent.httpAddr, args: ['-e', `lock_log=${onePlayLog()}`] }).then(
       (report) => ({ report }),
       (error: unknown) => ({ error }),

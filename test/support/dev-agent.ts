@@ -150,11 +150,15 @@ async function startOnce(opts: StartAgentOptions): Promise<Agent> {
         lastProblem = `leader: ${leader.status} ${leader.text}`;
       } else {
         const s = await consulHttp(target, 'GET', '/v1/agent/self', undefined, { timeoutMs: 2_000 });
-        if (s.status === 200 && isRecord(s.body) && isRecord(s.body.Config)) {
+        // Sessions need the agent's node in the catalog, which a fresh agent syncs a moment after it has a
+        // leader: before that, a create fails with "Missing node registration".
+        const name = isRecord(s.body) && isRecord(s.body.Config) ? String(s.body.Config.NodeName) : nodeName;
+        const node = await consulHttp(target, 'GET', `/v1/catalog/node/${encodeURIComponent(name)}`, undefined, { timeoutMs: 2_000 });
+        if (s.status === 200 && isRecord(s.body) && isRecord(s.body.Config) && node.status === 200 && isRecord(node.body) && isRecord(node.body.Node)) {
           self = s.body.Config;
           break;
         }
-        lastProblem = `agent/self: ${s.status} ${s.text.slice(0, 200)}`;
+        lastProblem = `agent/self: ${s.status} ${s.text.slice(0, 200)}; catalog node: ${node.status} ${node.text.slice(0, 200)}`;
       }
     } catch (err) {
       lastProblem = err instanceof Error ? err.message : String(err);
