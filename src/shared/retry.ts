@@ -32,15 +32,21 @@ const TRANSIENT_STATUS = new Set([429, 502, 503, 504]);
 
 /**
  * Consul's reasons for a 500 while the servers are between leaders (or a client agent has no server
- * yet). Matched against the WHOLE reason once "rpc error making call: " / "rpc error getting client: "
- * wrappers are stripped: a client agent wraps permanent errors the same way ("rpc error making call:
- * Missing check 'x' registration"), so the wrapper itself says nothing, and a check named
- * "stream closed" must not turn a permanent error into a transient one.
+ * yet), or when a connection between two agents broke under the request (a server restarting: Go's
+ * network errors, and yamux's under Consul's RPC). Matched against the WHOLE reason once
+ * "rpc error making call: " / "rpc error getting client: " wrappers are stripped: a client agent wraps
+ * permanent errors the same way ("rpc error making call: Missing check 'x' registration"), so the
+ * wrapper itself says nothing, and a check named "stream closed" must not turn a permanent error into a
+ * transient one.
  */
 const BETWEEN_LEADERS: readonly RegExp[] = [
   /^No cluster leader$/,
   /^stream closed$/,
   /^EOF$/,
+  /^unexpected EOF$/,
+  // Go's net.OpError: "write tcp 127.0.0.1:40632->127.0.0.1:8300: write: broken pipe" (seen in test/chaos).
+  /^(?:read|write|dial) tcp[46]? \S+: /,
+  /^(?:session shutdown|stream reset|i\/o deadline reached|connection write timeout|keepalive timeout)$/,
   /^failed to get conn: /,
   /^leadership lost\b/,
   /^node is not the leader$/,

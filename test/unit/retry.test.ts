@@ -38,6 +38,13 @@ describe('retry policy: what is transient', () => {
     ['leadership lost', http(500, 'leadership lost while committing log')],
     ['wrapped leadership lost', http(500, 'rpc error making call: leadership lost while committing log')],
     ['EOF from the server', http(500, 'rpc error making call: EOF')],
+    [
+      'a broken connection between agents (seen in test/chaos as a server restarted)',
+      http(500, 'rpc error making call: rpc error making call: write tcp 127.0.0.1:40632->127.0.0.1:37471: write: broken pipe'),
+    ],
+    ['a reset connection between agents', http(500, 'rpc error making call: read tcp 127.0.0.1:40632->127.0.0.1:8300: read: connection reset by peer')],
+    ['a half-read RPC answer', http(500, 'rpc error making call: unexpected EOF')],
+    ['a closed RPC session', http(500, 'rpc error making call: session shutdown')],
     ['client without servers', http(500, 'No known Consul servers')],
     ['consistent read before the barrier', http(500, 'Not ready to serve consistent reads')],
   ];
@@ -56,6 +63,7 @@ describe('retry policy: what is transient', () => {
     ['500 invalid TTL', http(500, "Invalid Session TTL '5000000000', must be between [10s=24h0m0s]")],
     ['500 invalid TTL through a client agent', http(500, "rpc error making call: Invalid Session TTL '5000000000', must be between [10s=24h0m0s]")],
     ['500 a check named like a transient reason', http(500, "rpc error making call: Missing check 'stream closed' registration")],
+    ['500 a check named like a network error', http(500, "rpc error making call: Missing check 'write tcp a: b' registration")],
     ['500 wrong datacenter', http(500, 'No path to datacenter')],
     ['500 bad UUID', http(500, 'failed session lookup: index error: UUID must be 36 characters')],
     ['TLS verification failure', transport('permanent', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE')],
