@@ -78,7 +78,10 @@ async function createAndSettle(ctx: Context, node: string, name: string | undefi
   await destroyInOrder(api, destroy);
   const others = destroy.filter((s) => s.ID !== ownId);
   if (keep === undefined) {
-    throw new ModuleFailure(`Session ${ownId}, just created as '${name}' on node ${node}, was destroyed by someone else before this run could confirm it.`);
+    throw new ModuleFailure(
+      `Session ${ownId}, just created as '${name}' on node ${node}, was gone when this run read the sessions of that name ` +
+        'again: destroyed by another run or by hand, or invalidated by a failing check.',
+    );
   }
   if (!keepMatches) {
     throw new ModuleFailure(

@@ -68,6 +68,14 @@ describe('present: recovering from a create that failed transiently', () => {
     expect(result).to.include({ changed: true, session_id: OWN });
   });
 
+  it('fails, saying so, when its new session is gone by the re-read after the create (never reports it as present)', async () => {
+    const api = fakeApi([]);
+    api.create.resolves(OWN); // created, then destroyed or invalidated before the re-read
+    const outcome = await runState(settingsOf({ name: 'lock' }), api as unknown as SessionApi).catch((e: unknown) => e);
+    expect(String((outcome as Error).message)).to.contain(`Session ${OWN}, just created as 'lock' on node ${NODE}, was gone`);
+    expect(api.destroy.callCount).to.equal(0);
+  });
+
   it('never retries a permanent create failure', async () => {
     const api = fakeApi([]);
     const error = createFailure(500, "rpc error making call: Missing check 'x' registration");
