@@ -47,34 +47,47 @@ export function matchesSpec(session: ConsulSession, spec: SessionSpec): boolean 
 
 const byAge = (a: ConsulSession, b: ConsulSession) => a.CreateIndex - b.CreateIndex;
 
+/** The settings that make two sessions interchangeable, as one comparable value. */
+function settingsKey(session: ConsulSession): string {
+  const guards = guardsOf(session);
+  return JSON.stringify([session.Behavior, session.LockDelay, session.TTL ? parseDurationNs(session.TTL) : null, guards.node, guards.service]);
+}
+
+/**
+ * Which session of a name on a node stays, decided the same way by every run that looks, whatever it
+ * asked for; this is what keeps concurrent runs from destroying each other's sessions:
+ *
+ * - the NEWEST session states the settings that win: a run asking for other settings than the existing
+ *   ones creates its session after them, so the request that came last wins;
+ * - of the newest sessions that share those settings (the trailing run in creation order), the OLDEST is
+ *   kept, so runs that asked for the same settings converge on the first of them;
+ * - every other session is destroyed, oldest first. Destroying in that order is what keeps the rule
+ *   stable while runs read at different moments: a session is only ever destroyed after every older one
+ *   except the kept one, so no reader sees two sessions of one settings side by side after the session
+ *   between them (with other settings) is gone, and none takes an older session for the winner.
+ */
+export function resolveNamed(named: ConsulSession[], spec: SessionSpec): { keep?: ConsulSession; destroy: ConsulSession[]; keepMatches: boolean } {
+  const ordered = [...named].sort(byAge);
+  const newest = ordered[ordered.length - 1];
+  if (newest === undefined) return { destroy: [], keepMatches: false };
+  const winning = settingsKey(newest);
+  let first = ordered.length - 1;
+  while (first > 0 && settingsKey(ordered[first - 1] as ConsulSession) === winning) first--;
+  const keep = ordered[first] as ConsulSession;
+  return { keep, destroy: ordered.filter((s) => s !== keep), keepMatches: matchesSpec(keep, spec) };
+}
+
 export type PresentPlan =
-  /** A matching session exists: keep the oldest; the rest are reported, never touched. */
-  | { action: 'keep'; keep: ConsulSession; duplicates: ConsulSession[]; others: ConsulSession[] }
-  /** None matches: create one, then destroy the drifted ones of that name. */
+  /** The session that stays has the asked settings: keep it, destroy every other one of that name. */
+  | { action: 'keep'; keep: ConsulSession; destroy: ConsulSession[] }
+  /** It has not (or there is none): create one; after the create, resolveNamed decides again. */
   | { action: 'create'; replace: ConsulSession[] };
 
 /** `named` are the sessions with the wanted name on the target node. */
 export function planPresent(named: ConsulSession[], spec: SessionSpec): PresentPlan {
-  const matching = named.filter((s) => matchesSpec(s, spec)).sort(byAge);
-  const [keep, ...duplicates] = matching;
-  if (keep) return { action: 'keep', keep, duplicates, others: named.filter((s) => !matching.includes(s)) };
+  const { keep, destroy, keepMatches } = resolveNamed(named, spec);
+  if (keep && keepMatches) return { action: 'keep', keep, destroy };
   return { action: 'create', replace: [...named].sort(byAge) };
-}
-
-/**
- * After creating `ownId`, re-read the named sessions: when a run racing ours created a matching session
- * earlier, that older one wins and ours is destroyed, so concurrent runs converge on ONE session.
- */
-export function settleAfterCreate(
-  named: ConsulSession[],
-  ownId: string,
-  spec: SessionSpec,
-): { keep: ConsulSession | undefined; destroyOwn: boolean } {
-  const own = named.find((s) => s.ID === ownId);
-  const older = named
-    .filter((s) => s.ID !== ownId && matchesSpec(s, spec) && (own === undefined || s.CreateIndex < own.CreateIndex))
-    .sort(byAge)[0];
-  return older ? { keep: older, destroyOwn: true } : { keep: own, destroyOwn: false };
 }
 
 /** What the module reports about a session: our parameter names, durations in seconds. */

@@ -164,8 +164,8 @@ export class ConsulClient {
         headers: body === undefined ? undefined : { 'Content-Type': options.rawBody ? 'application/octet-stream' : 'application/json' },
       });
     } catch (error) {
-      const { message, code } = describeTransportError(error, this.connection);
-      throw new ConsulError(`Could not ${what}: ${message}`, request, undefined, undefined, code);
+      const { message, code, failure } = describeTransportError(error, this.connection);
+      throw new ConsulError(`Could not ${what}: ${message}`, request, undefined, undefined, code, failure);
     }
     const text = typeof response.data === 'string' ? response.data : '';
     if (response.status >= 300 && response.status < 400) {

@@ -1,3 +1,5 @@
+import type { TransportFailure } from './transport-errors';
+
 /** A failure to report to the user as-is: the message already says what went wrong and how to fix it. */
 export class ModuleFailure extends Error {
   override readonly name = 'ModuleFailure';
@@ -24,6 +26,8 @@ export class ConsulError extends ModuleFailure {
     readonly body?: string,
     /** Node's error code for transport failures, e.g. ECONNREFUSED. */
     readonly code?: string,
+    /** What became of the request when no complete answer arrived; the retry policy decides on it. */
+    readonly transport?: TransportFailure,
   ) {
     super(message, status === undefined ? {} : { status });
   }

@@ -6,6 +6,7 @@
 // still take up to `timeout`, but a retry attempt is never given more than the time that is left
 // (at least MIN_ATTEMPT_MS), so a run takes at most about max(timeout, retry_timeout) + 1 s longer.
 import { ConsulError } from './errors';
+import type { TransportFailure } from './transport-errors';
 
 export const BASE_DELAY_MS = 250;
 export const MAX_DELAY_MS = 2000;
@@ -14,21 +15,38 @@ export const MIN_ATTEMPT_MS = 1000;
 /** A backstop only: the budget ends retries long before this many attempts. */
 export const MAX_ATTEMPTS = 1000;
 
-/** Connection failures where no answer arrived; the agent may be restarting or the network blipped. */
-const TRANSIENT_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ECONNABORTED', 'ESOCKETTIMEDOUT']);
+/**
+ * No complete answer: whatever the connection did (refused, reset before or after the request went out,
+ * an answer cut off half-way, a stall past `timeout`), waiting may heal it. transport-errors.ts tells
+ * these from the permanent ones (TLS, DNS, an answer over the size limit).
+ */
+const TRANSPORT_CAUSE: Record<TransportFailure, (code: string | undefined) => string | undefined> = {
+  refused: (code) => `connection refused (${code ?? 'ECONNREFUSED'})`,
+  reset: (code) => `connection reset (${code ?? 'ECONNRESET'})`,
+  'cut-short': (code) => `answer cut off${code ? ` (${code})` : ''}`,
+  timeout: () => 'timeout',
+  permanent: () => undefined,
+};
+
 const TRANSIENT_STATUS = new Set([429, 502, 503, 504]);
 
 /**
  * Consul's reasons for a 500 while the servers are between leaders (or a client agent has no server
- * yet). Matched against the WHOLE reason once "rpc error making call: " / "rpc error getting client: "
- * wrappers are stripped: a client agent wraps permanent errors the same way ("rpc error making call:
- * Missing check 'x' registration"), so the wrapper itself says nothing, and a check named
- * "stream closed" must not turn a permanent error into a transient one.
+ * yet), or when a connection between two agents broke under the request (a server restarting: Go's
+ * network errors, and yamux's under Consul's RPC). Matched against the WHOLE reason once
+ * "rpc error making call: " / "rpc error getting client: " wrappers are stripped: a client agent wraps
+ * permanent errors the same way ("rpc error making call: Missing check 'x' registration"), so the
+ * wrapper itself says nothing, and a check named "stream closed" must not turn a permanent error into a
+ * transient one.
  */
 const BETWEEN_LEADERS: readonly RegExp[] = [
   /^No cluster leader$/,
   /^stream closed$/,
   /^EOF$/,
+  /^unexpected EOF$/,
+  // Go's net.OpError: "write tcp 127.0.0.1:40632->127.0.0.1:8300: write: broken pipe" (seen in test/chaos).
+  /^(?:read|write|dial) tcp[46]? \S+: /,
+  /^(?:session shutdown|stream reset|i\/o deadline reached|connection write timeout|keepalive timeout)$/,
   /^failed to get conn: /,
   /^leadership lost\b/,
   /^node is not the leader$/,
@@ -51,13 +69,7 @@ export function innerReason(body: string): string {
 /** Short words for a transient failure (used in messages), or undefined when it must not be retried. */
 export function transientCause(error: unknown): string | undefined {
   if (!(error instanceof ConsulError) || error instanceof RetriesExhausted) return undefined;
-  if (error.status === undefined) {
-    // No answer at all. TLS failures can surface as resets; they do not heal by waiting.
-    if (error.code === undefined || !TRANSIENT_CODES.has(error.code) || /\bTLS\b/.test(error.message)) return undefined;
-    return error.code === 'ECONNABORTED' || error.code === 'ETIMEDOUT' || error.code === 'ESOCKETTIMEDOUT'
-      ? 'timeout'
-      : `connection ${error.code === 'ECONNREFUSED' ? 'refused' : 'reset'} (${error.code})`;
-  }
+  if (error.status === undefined) return error.transport === undefined ? undefined : TRANSPORT_CAUSE[error.transport](error.code);
   if (TRANSIENT_STATUS.has(error.status)) return `HTTP ${error.status}`;
   if (error.status === 500 && error.body !== undefined) {
     const reason = innerReason(error.body);
@@ -69,12 +81,14 @@ export function transientCause(error: unknown): string | undefined {
 /**
  * Transient failures after which a create certainly did NOT happen: the request never reached Consul,
  * or Consul refused it before any server applied it. A create without a name cannot be recognised
- * afterwards, so it is re-sent only after these.
+ * afterwards, so it is re-sent only after these. A reset is not one of them: the client cannot tell a
+ * request lost on the way from an answer lost on the way back; an answer cut off half-way even proves
+ * Consul handled it; and a timeout may hide a create that a server applied.
  */
 export function certainlyNotApplied(error: unknown): string | undefined {
   const cause = transientCause(error);
   if (cause === undefined || !(error instanceof ConsulError)) return undefined;
-  if (error.status === undefined) return error.code === 'ECONNREFUSED' ? cause : undefined;
+  if (error.status === undefined) return error.transport === 'refused' ? cause : undefined;
   if (error.status === 429 || error.status === 503) return cause;
   return error.status === 500 && /^No (cluster leader|known Consul servers)$/.test(innerReason(error.body ?? '')) ? cause : undefined;
 }
@@ -187,6 +201,6 @@ export class RetryBudget {
     const message =
       `Could not ${what}: gave up after ${attempts} attempt${attempts === 1 ? '' : 's'} over ${seconds(elapsedMs)} ` +
       `(retry_timeout is ${this.totalMs / 1000} s): ${cause}. Last error: ${detail}`;
-    return new RetriesExhausted(message, error.request, error.status, error.body, error.code);
+    return new RetriesExhausted(message, error.request, error.status, error.body, error.code, error.transport);
   }
 }

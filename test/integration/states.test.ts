@@ -59,14 +59,16 @@ describe('consul_session against a real agent', function () {
       for (const run of runs) expect(run.session_id).to.equal(winner);
     });
 
-    it('keeps the oldest of existing duplicates and warns, changing nothing', async () => {
+    it('keeps the oldest of existing duplicates and destroys the others, saying why', async () => {
       const create = (body: object) => consulHttp(agent, 'PUT', '/v1/session/create', body);
       const a = (await create({ Name: 'dup', Node: 'node-a' })).body as { ID: string };
       const b = (await create({ Name: 'dup', Node: 'node-a' })).body as { ID: string };
       const result = await runOk({ name: 'dup' }, { env });
-      expect(result).to.include({ changed: false, session_id: a.ID });
-      expect((result.warnings as string[]).join(' ')).to.contain(b.ID);
-      expect((await named('dup')).map((s) => s.ID).sort()).to.deep.equal([a.ID, b.ID].sort());
+      expect(result).to.include({ changed: true, session_id: a.ID });
+      expect(result.removed).to.deep.equal([b.ID]);
+      expect((result.warnings as string[]).join(' ')).to.contain(b.ID).and.to.contain('keep their locks');
+      expect((await named('dup')).map((s) => s.ID)).to.deep.equal([a.ID]);
+      expect(await runOk({ name: 'dup' }, { env })).to.include({ changed: false, session_id: a.ID });
     });
 
     it('with an id: confirms an existing session, fails for a missing one', async () => {

@@ -1,11 +1,11 @@
 /**
  * A tiny HTTP server of the tests' own that stands in for Consul and records every request exactly as
  * it arrived (raw request target, headers, body), so a test can see every path the module asked for.
- * By default it answers like a Consul agent with no sessions; a test can answer anything instead.
+ * By default it answers like a Consul agent that starts with no sessions; a test can answer anything instead.
  */
-import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import { RecordedSessions } from './recorder-sessions';
 
 export interface Recorded {
   method: string;
@@ -33,17 +33,20 @@ export type Responder = (req: Recorded, res: http.ServerResponse) => Reply | und
 
 export const RECORDER_NODE = 'recorder-node';
 
-/** Answers like an empty Consul 1.8 agent: no sessions, creates succeed. */
-export function consulLike(req: Recorded): Reply {
+/** Answers like a Consul 1.8 agent holding `sessions`: creates succeed and are seen by later reads. */
+export function consulLike(req: Recorded, sessions: RecordedSessions): Reply {
   const json = (body: unknown, status = 200): Reply => ({
     status,
     headers: { 'Content-Type': 'application/json', 'X-Consul-KnownLeader': 'true', 'X-Consul-LastContact': '0' },
     body: JSON.stringify(body),
   });
   if (req.method === 'GET' && req.path === '/v1/agent/self') return json({ Config: { NodeName: RECORDER_NODE, Datacenter: 'dc1' } });
-  if (req.method === 'GET' && /^\/v1\/session\/(list|node\/[^/]+|info\/[^/]+)$/.test(req.path)) return json([]);
-  if (req.method === 'PUT' && req.path === '/v1/session/create') return json({ ID: randomUUID() });
-  if (req.method === 'PUT' && /^\/v1\/session\/destroy\/[^/]+$/.test(req.path)) return json(true);
+  if (req.method === 'GET' && /^\/v1\/session\/(list|node\/[^/]+|info\/[^/]+)$/.test(req.path)) return json(sessions.read(req.path));
+  if (req.method === 'PUT' && req.path === '/v1/session/create') return json({ ID: sessions.create(req.body, RECORDER_NODE) });
+  if (req.method === 'PUT' && /^\/v1\/session\/destroy\/[^/]+$/.test(req.path)) {
+    sessions.destroy(decodeURIComponent(req.path.slice('/v1/session/destroy/'.length)));
+    return json(true);
+  }
   // A KV store with no keys: reads find nothing (404 with an index, as Consul answers), acquires succeed.
   if (req.method === 'GET' && req.path.startsWith('/v1/kv/')) return { status: 404, headers: { 'X-Consul-Index': '7' }, body: '' };
   if (req.method === 'PUT' && req.path.startsWith('/v1/kv/')) return json(/(^|&)acquire=/.test(req.query));
@@ -56,6 +59,8 @@ export interface Recorder {
   host: string;
   requests: Recorded[];
   respond: Responder;
+  /** What the default answers hold: the sessions created through them and not destroyed. */
+  sessions: RecordedSessions;
   close(): Promise<void>;
 }
 
@@ -66,6 +71,7 @@ export async function startRecorder(respond: Responder = () => undefined): Promi
     host: '127.0.0.1',
     requests: [],
     respond,
+    sessions: new RecordedSessions(),
     close: () =>
       new Promise((resolve) => {
         for (const socket of sockets) socket.destroy();
@@ -89,7 +95,7 @@ export async function startRecorder(respond: Responder = () => undefined): Promi
       recorder.requests.push(recorded);
       const reply = recorder.respond(recorded, res);
       if (reply === 'handled') return;
-      const { status = 200, headers = {}, body = '' } = reply ?? consulLike(recorded);
+      const { status = 200, headers = {}, body = '' } = reply ?? consulLike(recorded, recorder.sessions);
       res.writeHead(status, { 'Content-Length': String(Buffer.byteLength(body)), ...headers });
       res.end(body);
     });

@@ -1,6 +1,7 @@
 import { expect } from 'chai';
+import fc from 'fast-check';
 import type { SessionSpec } from '../../src/consul_session/params';
-import { matchesSpec, planPresent, settleAfterCreate } from '../../src/consul_session/plan';
+import { matchesSpec, planPresent, resolveNamed } from '../../src/consul_session/plan';
 import type { ConsulSession } from '../../src/shared/sessions';
 
 const spec: SessionSpec = { name: 'lock', behavior: 'release', lockDelayNs: 15e9 };
@@ -65,7 +66,7 @@ describe('plan: present', () => {
 
   it('keeps a matching session and changes nothing', () => {
     const s = session();
-    expect(planPresent([s], spec)).to.deep.equal({ action: 'keep', keep: s, duplicates: [], others: [] });
+    expect(planPresent([s], spec)).to.deep.equal({ action: 'keep', keep: s, destroy: [] });
   });
 
   it('replaces drifted sessions: create first, then destroy them', () => {
@@ -73,30 +74,90 @@ describe('plan: present', () => {
     expect(planPresent([old], spec)).to.deep.equal({ action: 'create', replace: [old] });
   });
 
-  it('keeps the oldest of several matching sessions and reports the rest', () => {
-    const older = session();
-    const newer = session();
-    const plan = planPresent([newer, older], spec);
-    expect(plan).to.deep.equal({ action: 'keep', keep: older, duplicates: [newer], others: [] });
+  it('keeps the oldest of several matching sessions and destroys the duplicates, oldest first', () => {
+    const [a, b, c] = [session(), session(), session()];
+    expect(planPresent([c, a, b], spec)).to.deep.equal({ action: 'keep', keep: a, destroy: [b, c] });
+  });
+
+  it('finishes a replace cut short: keeps the new matching session and destroys the old one (issue 9, bug 2)', () => {
+    const old = session({ LockDelay: 5e9 });
+    const replacement = session({ LockDelay: 7e9 });
+    expect(planPresent([replacement, old], { ...spec, lockDelayNs: 7e9 })).to.deep.equal({ action: 'keep', keep: replacement, destroy: [old] });
+  });
+
+  it('creates when a newer session has other settings, even though an older one matches: the newest request wins', () => {
+    const matching = session();
+    const newer = session({ Behavior: 'delete' });
+    expect(planPresent([matching, newer], spec)).to.deep.equal({ action: 'create', replace: [matching, newer] });
   });
 });
 
-describe('plan: settling a race after create', () => {
-  it('keeps its own session when it is the oldest match', () => {
-    const own = session();
-    const later = session();
-    expect(settleAfterCreate([later, own], own.ID, spec)).to.deep.equal({ keep: own, destroyOwn: false });
+describe('plan: which session of a name stays (resolveNamed)', () => {
+  const other: SessionSpec = { ...spec, behavior: 'delete' };
+
+  it('keeps the oldest of the newest sessions that share settings; the rest go, oldest first', () => {
+    const a = session();
+    const b = session({ Behavior: 'delete' });
+    const c = session();
+    const d = session();
+    expect(resolveNamed([d, b, c, a], spec)).to.deep.equal({ keep: c, destroy: [a, b, d], keepMatches: true });
   });
 
-  it('yields to an older matching session created by a racing run', () => {
-    const racer = session();
-    const own = session();
-    expect(settleAfterCreate([own, racer], own.ID, spec)).to.deep.equal({ keep: racer, destroyOwn: true });
+  it('two runs asking for different settings agree: the later create wins, the earlier run sees it lost', () => {
+    const first = session(); // created by a run asking for `spec`
+    const second = session({ Behavior: 'delete' }); // created after it by a run asking for `other`
+    const seenByFirst = resolveNamed([first, second], spec);
+    const seenBySecond = resolveNamed([first, second], other);
+    expect(seenByFirst).to.deep.equal({ keep: second, destroy: [first], keepMatches: false });
+    expect(seenBySecond).to.deep.equal({ keep: second, destroy: [first], keepMatches: true });
   });
 
-  it('does not yield to an older session whose settings differ', () => {
-    const drifted = session({ Behavior: 'delete' });
-    const own = session();
-    expect(settleAfterCreate([drifted, own], own.ID, spec)).to.deep.equal({ keep: own, destroyOwn: false });
+  it('a run that looked before the other create keeps its own; the later run then replaces it', () => {
+    const first = session();
+    expect(resolveNamed([first], spec)).to.deep.equal({ keep: first, destroy: [], keepMatches: true });
+    const second = session({ Behavior: 'delete' });
+    expect(resolveNamed([first, second], other).keep).to.equal(second);
+  });
+
+  it('ten racing runs with the same settings all keep the first create', () => {
+    const created = Array.from({ length: 10 }, () => session());
+    for (let seen = 1; seen <= created.length; seen++) {
+      expect(resolveNamed(created.slice(0, seen).reverse(), spec).keep).to.equal(created[0]);
+    }
+  });
+
+  it('has nothing to keep when nothing exists', () => {
+    expect(resolveNamed([], spec)).to.deep.equal({ destroy: [], keepMatches: false });
+  });
+
+  // Runs read at different moments, while other runs are destroying. Whatever part of its destroy order
+  // has been carried out, a reader must pick the same session: else two runs could destroy each
+  // other's picks. This holds because the order is oldest first (newest first would break it).
+  const settingsOf = [{}, { Behavior: 'delete' as const }, { LockDelay: 0 }, { TTL: '30s' }];
+  const histories = fc.array(fc.integer({ min: 0, max: settingsOf.length - 1 }), { minLength: 1, maxLength: 12 });
+
+  it('every run picks the same session whatever it asked for, and never destroys it (property)', () => {
+    fc.assert(
+      fc.property(histories, (kinds) => {
+        const named = kinds.map((k) => session(settingsOf[k]));
+        const picks = [spec, other].map((asked) => resolveNamed(named, asked));
+        expect(picks[0]?.keep).to.equal(picks[1]?.keep);
+        expect(picks[0]?.destroy).not.to.include(picks[0]?.keep);
+        expect((picks[0]?.destroy.length ?? 0) + 1).to.equal(named.length);
+      }),
+    );
+  });
+
+  it('a reader sees the same pick at every step of the destroy order (property)', () => {
+    fc.assert(
+      fc.property(histories, (kinds) => {
+        const named = kinds.map((k) => session(settingsOf[k]));
+        const { keep, destroy } = resolveNamed(named, spec);
+        for (let done = 0; done <= destroy.length; done++) {
+          const left = named.filter((s) => !destroy.slice(0, done).includes(s));
+          expect(resolveNamed(left, spec).keep).to.equal(keep);
+        }
+      }),
+    );
   });
 });

@@ -17,7 +17,7 @@ function session(id: string, name: string, createIndex: number): ConsulSession {
 }
 
 const createFailure = (status: number | undefined, body: string | undefined, code?: string) =>
-  new ConsulError(`Could not create session: ${body ?? code}`, { method: 'PUT', path: '/v1/session/create' }, status, body, code);
+  new ConsulError(`Could not create session: ${body ?? code}`, { method: 'PUT', path: '/v1/session/create' }, status, body, code, code ? 'timeout' : undefined);
 
 /** A SessionApi stand-in: `stored` is what Consul holds; reads and creates are sinon stubs. */
 function fakeApi(stored: ConsulSession[]) {
@@ -66,6 +66,14 @@ describe('present: recovering from a create that failed transiently', () => {
     const result = await runState(settingsOf({ name: 'lock' }), api as unknown as SessionApi);
     expect(api.create.callCount).to.equal(2);
     expect(result).to.include({ changed: true, session_id: OWN });
+  });
+
+  it('fails, saying so, when its new session is gone by the re-read after the create (never reports it as present)', async () => {
+    const api = fakeApi([]);
+    api.create.resolves(OWN); // created, then destroyed or invalidated before the re-read
+    const outcome = await runState(settingsOf({ name: 'lock' }), api as unknown as SessionApi).catch((e: unknown) => e);
+    expect(String((outcome as Error).message)).to.contain(`Session ${OWN}, just created as 'lock' on node ${NODE}, was gone`);
+    expect(api.destroy.callCount).to.equal(0);
   });
 
   it('never retries a permanent create failure', async () => {

@@ -11,19 +11,22 @@ import {
   innerReason,
   transientCause,
 } from '../../src/shared/retry';
+import type { TransportFailure } from '../../src/shared/transport-errors';
 
 const request = { method: 'GET', path: '/v1/session/list' };
 const http = (status: number, body: string) => new ConsulError(`Could not list the sessions: Consul answered ${status}: ${body}`, request, status, body);
-const transport = (code: string, message = `Could not list the sessions: the request failed (${code}).`) =>
-  new ConsulError(message, request, undefined, undefined, code);
+// What transport-errors.ts made of a real error (test/unit/transport-failures.test.ts produces those).
+const transport = (failure: TransportFailure, code: string, message = `Could not list the sessions: the request failed (${code}).`) =>
+  new ConsulError(message, request, undefined, undefined, code, failure);
 
 describe('retry policy: what is transient', () => {
   const transient: Array<[string, ConsulError]> = [
-    ['connection refused', transport('ECONNREFUSED')],
-    ['connection reset', transport('ECONNRESET')],
-    ['broken pipe', transport('EPIPE')],
-    ['axios timeout', transport('ECONNABORTED')],
-    ['socket timeout', transport('ETIMEDOUT')],
+    ['connection refused', transport('refused', 'ECONNREFUSED')],
+    ['connection reset', transport('reset', 'ECONNRESET')],
+    ['broken pipe', transport('reset', 'EPIPE')],
+    ['an answer cut off half-way', transport('cut-short', 'ERR_BAD_RESPONSE')],
+    ['axios timeout', transport('timeout', 'ECONNABORTED')],
+    ['socket timeout', transport('timeout', 'ETIMEDOUT')],
     ['429', http(429, 'Your IP is issuing too many concurrent connections')],
     ['502', http(502, 'Bad Gateway')],
     ['503', http(503, 'Service Unavailable')],
@@ -35,6 +38,13 @@ describe('retry policy: what is transient', () => {
     ['leadership lost', http(500, 'leadership lost while committing log')],
     ['wrapped leadership lost', http(500, 'rpc error making call: leadership lost while committing log')],
     ['EOF from the server', http(500, 'rpc error making call: EOF')],
+    [
+      'a broken connection between agents (seen in test/chaos as a server restarted)',
+      http(500, 'rpc error making call: rpc error making call: write tcp 127.0.0.1:40632->127.0.0.1:37471: write: broken pipe'),
+    ],
+    ['a reset connection between agents', http(500, 'rpc error making call: read tcp 127.0.0.1:40632->127.0.0.1:8300: read: connection reset by peer')],
+    ['a half-read RPC answer', http(500, 'rpc error making call: unexpected EOF')],
+    ['a closed RPC session', http(500, 'rpc error making call: session shutdown')],
     ['client without servers', http(500, 'No known Consul servers')],
     ['consistent read before the barrier', http(500, 'Not ready to serve consistent reads')],
   ];
@@ -53,11 +63,14 @@ describe('retry policy: what is transient', () => {
     ['500 invalid TTL', http(500, "Invalid Session TTL '5000000000', must be between [10s=24h0m0s]")],
     ['500 invalid TTL through a client agent', http(500, "rpc error making call: Invalid Session TTL '5000000000', must be between [10s=24h0m0s]")],
     ['500 a check named like a transient reason', http(500, "rpc error making call: Missing check 'stream closed' registration")],
+    ['500 a check named like a network error', http(500, "rpc error making call: Missing check 'write tcp a: b' registration")],
     ['500 wrong datacenter', http(500, 'No path to datacenter')],
     ['500 bad UUID', http(500, 'failed session lookup: index error: UUID must be 36 characters')],
-    ['TLS verification failure', transport('UNABLE_TO_VERIFY_LEAF_SIGNATURE')],
-    ['a reset during a TLS handshake', transport('ECONNRESET', 'Could not list the sessions: the agent refused the TLS handshake (socket hang up)')],
-    ['an unknown host', transport('ENOTFOUND')],
+    ['TLS verification failure', transport('permanent', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE')],
+    ['a reset during a TLS handshake', transport('permanent', 'ECONNRESET', 'Could not list the sessions: the agent refused the TLS handshake (socket hang up)')],
+    ['an answer over the size limit', transport('permanent', 'ERR_BAD_RESPONSE')],
+    ['a ConsulError from before any request', new ConsulError('Could not list the sessions: x', request)],
+    ['an unknown host', transport('permanent', 'ENOTFOUND')],
     ['a bug of ours', new TypeError('x is undefined')],
     ['a ConsulError whose retries already ran out', new RetriesExhausted('gave up', request, 500, 'No cluster leader')],
   ];
@@ -72,11 +85,12 @@ describe('retry policy: what is transient', () => {
   });
 
   it('re-sends an unnamed create only when Consul certainly never applied it', () => {
-    expect(certainlyNotApplied(transport('ECONNREFUSED'))).to.be.a('string');
+    expect(certainlyNotApplied(transport('refused', 'ECONNREFUSED'))).to.be.a('string');
     expect(certainlyNotApplied(http(500, 'rpc error making call: No cluster leader'))).to.be.a('string');
     expect(certainlyNotApplied(http(503, 'x'))).to.be.a('string');
-    expect(certainlyNotApplied(transport('ECONNABORTED'))).to.equal(undefined);
-    expect(certainlyNotApplied(transport('ECONNRESET'))).to.equal(undefined);
+    expect(certainlyNotApplied(transport('timeout', 'ECONNABORTED'))).to.equal(undefined);
+    expect(certainlyNotApplied(transport('reset', 'ECONNRESET'))).to.equal(undefined);
+    expect(certainlyNotApplied(transport('cut-short', 'ERR_BAD_RESPONSE'))).to.equal(undefined);
     expect(certainlyNotApplied(http(500, 'rpc error making call: stream closed'))).to.equal(undefined);
     expect(certainlyNotApplied(http(500, "Missing check 'x' registration"))).to.equal(undefined);
   });
@@ -111,7 +125,7 @@ describe('retry policy: the budget, on fake timers', () => {
     const budget = new RetryBudget(15_000, fixedRandom);
     const attempt = sinon.stub();
     attempt.onCall(0).rejects(http(500, 'No cluster leader'));
-    attempt.onCall(1).rejects(transport('ECONNREFUSED'));
+    attempt.onCall(1).rejects(transport('refused', 'ECONNREFUSED'));
     attempt.onCall(2).resolves('ok');
     const done = budget.run('list the sessions', attempt);
     await clock.runAllAsync();
@@ -169,7 +183,7 @@ describe('retry policy: the budget, on fake timers', () => {
     const budget = new RetryBudget(15_000, fixedRandom);
     const attempt = sinon.stub().callsFake(async () => {
       await new Promise((r) => setTimeout(r, 10_000));
-      throw transport('ECONNABORTED');
+      throw transport('timeout', 'ECONNABORTED');
     });
     const outcome = budget.run('list the sessions', attempt).catch((e: unknown) => e);
     await clock.runAllAsync();

@@ -1,0 +1,116 @@
+// The module's promises under faults (issue 9). The built module talks to the client agent of a real
+// 3-server cluster through a proxy that resets, stalls and cuts off requests and answers, while a loop
+// stops and restarts a random server. After every call the truth is read from a server (?consistent)
+// and checked; at the end, with faults off, one more present per name must leave exactly one session
+// per name and nothing else.
+//
+// CHAOS_SEED replays a run's draws (faults, restarts, strays; the interleaving of real processes still
+// varies). CHAOS_CALLS (default 240), CHAOS_NAMES (default 6) and CHAOS_FAULT_RATE (default 0.2, per
+// request; three times that on creates) size it.
+import { expect } from 'chai';
+import { startCluster, type Cluster, type ClusterAgent } from '../support/cluster';
+import { consulOrSkip } from '../support/consul';
+import { FAULTS, startFaultProxy, type Decide, type FaultProxy } from '../support/fault-proxy';
+import { SeededRandom, seedFrom } from '../support/seeded-random';
+import { ServerChurn } from './server-churn';
+import { allSessions } from './truth';
+import { STEPS, callAndCheck, runScript, type CallRecord, type Step, type StepContext } from './workload';
+
+/** What the issue asks of the module: the target, asserted. */
+const TIMEOUT_S = 2;
+const RETRY_TIMEOUT_S = 20;
+const MIN_OK_RATIO = 0.95;
+
+function numberFrom(variable: string, fallback: number): number {
+  const value = Number(process.env[variable] ?? fallback);
+  if (!Number.isFinite(value) || value <= 0) throw new Error(`${variable} must be a positive number`);
+  return value;
+}
+
+/** Faults per request, from their own random stream; off once `on()` says so. */
+function faultsOf(random: SeededRandom, rate: number, on: () => boolean): Decide {
+  return ({ method, path }) => {
+    if (!on()) return 'pass';
+    const create = method === 'PUT' && path.startsWith('/v1/session/create');
+    if (!random.chance(create ? Math.min(1, rate * 3) : rate)) return 'pass';
+    // A create whose answer is lost after Consul applied it is what duplicates sessions: weighted up.
+    return create && random.chance(0.5) ? 'reset-after-answer' : random.pick(FAULTS);
+  };
+}
+
+function log(line: string): void {
+  // Figures for the report, never assertions on time.
+  console.log(`      [chaos] ${line}`);
+}
+
+describe('chaos: faults between the module and a 3-server cluster whose servers restart', function () {
+  const seed = seedFrom('CHAOS_SEED');
+  const names = Array.from({ length: Math.round(numberFrom('CHAOS_NAMES', 6)) }, (_, i) => `chaos-${i}`);
+  const perName = Math.ceil(numberFrom('CHAOS_CALLS', 240) / names.length);
+  const calls = perName * names.length;
+  const rate = numberFrom('CHAOS_FAULT_RATE', 0.2);
+  this.timeout(20 * 60_000);
+  let cluster: Cluster;
+  let client: ClusterAgent;
+  let proxy: FaultProxy;
+  let faultsOn = true;
+
+  before(async function () {
+    consulOrSkip(this);
+    cluster = await startCluster({ client: true });
+    client = cluster.client as ClusterAgent;
+    proxy = await startFaultProxy(client.moduleArgs, faultsOf(new SeededRandom(seed).stream('proxy'), rate, () => faultsOn), (TIMEOUT_S + 1) * 1000);
+  });
+
+  after(async () => {
+    await proxy?.close();
+    await cluster?.stop();
+  });
+
+  it(`${calls} calls on ${names.length} names: every promise holds, and at least ${MIN_OK_RATIO * 100}% of calls succeed`, async () => {
+    const random = new SeededRandom(seed);
+    log(`seed ${seed} (replay with CHAOS_SEED=${seed}); ${calls} calls on ${names.length} names; fault rate ${rate} per request`);
+    const started = Date.now();
+    const connection = { ...proxy.moduleArgs, timeout: TIMEOUT_S, retry_timeout: RETRY_TIMEOUT_S };
+    const context = (name: string): StepContext => ({ name, node: client.name, cluster, random: random.stream(`workload ${name}`) });
+    const churn = new ServerChurn(cluster, random.stream('servers'), { pauseMs: [1_000, 5_000], downMs: [1_000, 4_000] });
+    const records: CallRecord[] = [];
+
+    churn.start();
+    await Promise.all(names.map((name) => runScript(context(name), perName, connection, records)));
+    await churn.stop();
+    const workloadMs = Date.now() - started;
+
+    // Faults off, every server back: one more present per name must converge.
+    faultsOn = false;
+    const finalStep = STEPS[0] as Step;
+    const finals = await Promise.all(names.map((name) => callAndCheck(context(name), finalStep, connection)));
+    const everything = await allSessions(cluster);
+    const endViolations = finals.filter((r) => !r.ok || r.violation).map((r) => `final present of ${r.name}: ${r.violation ?? r.msg}`);
+    const perNameCount = new Map(names.map((name) => [name, everything.filter((s) => s.Name === name).length]));
+    for (const [name, count] of perNameCount) if (count !== 1) endViolations.push(`${name} ends with ${count} sessions`);
+    const strangers = everything.filter((s) => !perNameCount.has(s.Name));
+    if (strangers.length) endViolations.push(`sessions that belong to no name of the workload: ${strangers.map((s) => s.ID).join(', ')}`);
+
+    const ok = records.filter((r) => r.ok).length;
+    const failedCleanly = records.filter((r) => !r.ok && !r.violation).length;
+    const violations = [...records.filter((r) => r.violation).map((r) => `${r.name} ${r.step}: ${r.violation}`), ...endViolations];
+    const faults = FAULTS.map((f) => `${f} ${proxy.faults[f]}${proxy.createFaults[f] ? ` (${proxy.createFaults[f]} on creates)` : ''}`).join(', ');
+    log(`requests through the proxy ${proxy.requests}; faults: ${faults}`);
+    const elections = churn.leaderlessMs.map((ms) => `${(ms / 1000).toFixed(1)} s`).join(', ');
+    log(`servers stopped ${churn.stops} times (${churn.leaderStops} of them the leader${elections ? `; leaderless for ${elections}` : ''})`);
+    log(`runs ${records.length}: ok ${ok} (${((100 * ok) / records.length).toFixed(1)}%), failed cleanly ${failedCleanly}, violations ${violations.length}`);
+    log(`workload ${(workloadMs / 1000).toFixed(1)} s, with the final round ${((Date.now() - started) / 1000).toFixed(1)} s; seed ${seed}`);
+    // Each failure with when it ran, next to the restarts, to tell what it ran into.
+    const at = (ms: number) => `${((ms - started) / 1000).toFixed(1)} s`;
+    for (const r of records.filter((x) => !x.ok)) log(`failed ${r.name} ${r.step}, ${at(r.startedAt)}–${at(r.endedAt)}: ${r.msg ?? ''}`);
+    if (records.some((r) => !r.ok || r.violation)) for (const e of churn.events) log(`${at(e.at)} ${e.what}`);
+    for (const v of violations) log(`VIOLATION ${v}`);
+
+    expect(proxy.protocolErrors, 'the proxy framed every request').to.deep.equal([]);
+    expect(FAULTS.reduce((n, f) => n + proxy.faults[f], 0), 'faults were injected').to.be.greaterThan(0);
+    expect(churn.stops, 'servers were stopped').to.be.greaterThan(0);
+    expect(violations, `seed ${seed}`).to.deep.equal([]);
+    expect(ok / records.length, `share of calls that succeeded, seed ${seed}`).to.be.at.least(MIN_OK_RATIO);
+  });
+});
