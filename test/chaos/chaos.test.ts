@@ -13,7 +13,8 @@ import { consulOrSkip } from '../support/consul';
 import { FAULTS, startFaultProxy, type Decide, type FaultProxy } from '../support/fault-proxy';
 import { SeededRandom, seedFrom } from '../support/seeded-random';
 import { ServerChurn } from './server-churn';
-import { allSessions } from './truth';
+import type { SharedLock } from './lock-steps';
+import { allSessions, createKey } from './truth';
 import { STEPS, callAndCheck, runScript, type CallRecord, type Step, type StepContext } from './workload';
 
 /** What the issue asks of the module: the target, asserted. */
@@ -72,7 +73,10 @@ describe('chaos: faults between the module and a 3-server cluster whose servers 
     log(`seed ${seed} (replay with CHAOS_SEED=${seed}); ${calls} calls on ${names.length} names; fault rate ${rate} per request`);
     const started = Date.now();
     const connection = { ...proxy.moduleArgs, timeout: TIMEOUT_S, retry_timeout: RETRY_TIMEOUT_S };
-    const context = (name: string): StepContext => ({ name, node: client.name, cluster, random: random.stream(`workload ${name}`) });
+    const lock: SharedLock = { key: 'chaos/shared-lock' };
+    await createKey(cluster, lock.key);
+    const contexts = new Map(names.map((name): [string, StepContext] => [name, { name, node: client.name, cluster, random: random.stream(`workload ${name}`), own: {}, lock }]));
+    const context = (name: string) => contexts.get(name) as StepContext;
     const churn = new ServerChurn(cluster, random.stream('servers'), { pauseMs: [1_000, 5_000], downMs: [1_000, 4_000] });
     const records: CallRecord[] = [];
 
@@ -100,6 +104,11 @@ describe('chaos: faults between the module and a 3-server cluster whose servers 
     const elections = churn.leaderlessMs.map((ms) => `${(ms / 1000).toFixed(1)} s`).join(', ');
     log(`servers stopped ${churn.stops} times (${churn.leaderStops} of them the leader${elections ? `; leaderless for ${elections}` : ''})`);
     log(`runs ${records.length}: ok ${ok} (${((100 * ok) / records.length).toFixed(1)}%), failed cleanly ${failedCleanly}, violations ${violations.length}`);
+    const bySteps = [...new Set(records.map((r) => r.step))].map((step) => {
+      const of = records.filter((r) => r.step === step);
+      return `${step} ${of.filter((r) => r.ok).length}/${of.length}`;
+    });
+    log(`ok per step: ${bySteps.join('; ')}`);
     log(`workload ${(workloadMs / 1000).toFixed(1)} s, with the final round ${((Date.now() - started) / 1000).toFixed(1)} s; seed ${seed}`);
     // Each failure with when it ran, next to the restarts, to tell what it ran into.
     const at = (ms: number) => `${((ms - started) / 1000).toFixed(1)} s`;

@@ -50,3 +50,16 @@ export async function allSessions(cluster: Cluster): Promise<ConsulSession[]> {
 export async function createStray(cluster: Cluster, body: Record<string, unknown>): Promise<void> {
   await fromServers(cluster, 'PUT', '/v1/session/create', body);
 }
+
+const kvPath = (key: string) => `/v1/kv/${key.split('/').map(encodeURIComponent).join('/')}`;
+
+/** Writes `key` without a holder, so that it exists (a missing key answers 404) before the workload starts. */
+export async function createKey(cluster: Cluster, key: string): Promise<void> {
+  await fromServers(cluster, 'PUT', kvPath(key), '');
+}
+
+/** The session holding `key`, as a quorum of servers agrees; null when nobody holds it. */
+export async function lockHolder(cluster: Cluster, key: string): Promise<string | null> {
+  const entries = (await fromServers(cluster, 'GET', `${kvPath(key)}?consistent`)) as Array<{ Key: string; Session?: string }>;
+  return entries.find((e) => e.Key === key)?.Session ?? null;
+}
