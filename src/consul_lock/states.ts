@@ -70,30 +70,24 @@ function waitBudget(ctx: Context, deadline: number): RequestOptions {
   return { budget };
 }
 
-async function acquired(ctx: Context): Promise<ModuleResult> {
+/** The failure of an acquire that did not get the lock: who holds it, and how long we waited (wait: 0 did not). */
+async function notAcquired(ctx: Context, state: LockState, waitedMs: number): Promise<never> {
+  const { key, waitMs } = ctx.settings;
+  const holder =
+    state.holder === null
+      ? { words: 'a lock-delay (its last holder was invalidated)', fields: { holder: null } }
+      : await describeHolder(ctx, state.holder);
+  const message =
+    waitMs === 0
+      ? `The lock ${key} is held by ${holder.words}; wait is 0, so not waiting for it.`
+      : `Waited ${seconds(waitedMs)} s for the lock ${key}; it is still held by ${holder.words}.`;
+  throw new ModuleFailure(message, { ...holder.fields, waited: seconds(waitedMs) });
+}
+
+/** Waits (wait.ts) for a lock held by another session: our session must exist, and a TTL one is renewed. */
+async function waitAndAcquire(ctx: Context, current: LockState, deadline: number, attempt: () => Promise<boolean>): Promise<ModuleResult> {
   const { settings, kv } = ctx;
   const session = settings.session as string;
-  const before = await kv.read(settings.key);
-  const ours = before.holder === session;
-  if (ours && before.value === settings.value) return { ...report(ctx, before, false), waited: 0, ...diffOf(ctx, before, before) };
-  const after: LockState = { ...before, holder: session, value: settings.value, lockIndex: before.lockIndex + (ours ? 0 : 1) };
-  if (before.holder !== null && !ours && settings.waitMs === 0) {
-    const holder = await describeHolder(ctx, before.holder);
-    throw new ModuleFailure(`The lock ${settings.key} is held by ${holder.words}; wait is 0, so not waiting for it.`, { ...holder.fields, waited: 0 });
-  }
-  if (settings.ansible.checkMode) {
-    if (before.holder !== null && !ours) ctx.warnings.push(`The lock ${settings.key} is held by ${before.holder}; a real run would wait up to ${settings.waitMs / 1000} s for it.`);
-    return { ...report(ctx, after, true), waited: 0, ...diffOf(ctx, before, after) };
-  }
-  const deadline = Date.now() + settings.waitMs;
-  const attempt = () => kv.acquire(settings.key, session, settings.value, waitBudget(ctx, deadline)).catch((e: unknown) => explainInvalidSession(e, session));
-  // Free (or ours, with a new value): one acquire does it, unless a lock-delay or a faster waiter refuses us.
-  let current = before;
-  if (before.holder === null || ours) {
-    if (await attempt()) return { ...report(ctx, await kv.read(settings.key), true), waited: 0, ...diffOf(ctx, before, after) };
-    current = await kv.read(settings.key);
-  }
-  // Waiting: our session must exist, and if it has a TTL it is renewed while we wait.
   const own = await ctx.sessions.info(session);
   if (!own) throw sessionGone(session);
   const ttlNs = own.TTL ? parseDurationNs(own.TTL) : undefined;
@@ -106,18 +100,34 @@ async function acquired(ctx: Context): Promise<ModuleResult> {
       renew: async () => (await ctx.sessions.renew(session)) !== undefined,
     },
   );
-  if (!outcome.acquired) {
-    const holder =
-      outcome.state.holder === null
-        ? { words: 'a lock-delay (the last holder was invalidated)', fields: { holder: null } }
-        : await describeHolder(ctx, outcome.state.holder);
-    throw new ModuleFailure(`Waited ${seconds(outcome.waitedMs)} s for the lock ${settings.key}; it is still held by ${holder.words}.`, {
-      ...holder.fields,
-      waited: seconds(outcome.waitedMs),
-    });
-  }
+  if (!outcome.acquired) return notAcquired(ctx, outcome.state, outcome.waitedMs);
   if (outcome.renewals > 0) ctx.warnings.push(`Renewed session ${session} ${outcome.renewals} time(s) while waiting, so that its TTL did not run out.`);
-  return { ...report(ctx, await kv.read(settings.key), true), waited: seconds(outcome.waitedMs), ...diffOf(ctx, before, after) };
+  return { ...report(ctx, await kv.read(settings.key), true), waited: seconds(outcome.waitedMs) };
+}
+
+async function acquired(ctx: Context): Promise<ModuleResult> {
+  const { settings, kv } = ctx;
+  const session = settings.session as string;
+  const before = await kv.read(settings.key);
+  const ours = before.holder === session;
+  if (ours && before.value === settings.value) return { ...report(ctx, before, false), waited: 0, ...diffOf(ctx, before, before) };
+  const after: LockState = { ...before, holder: session, value: settings.value, lockIndex: before.lockIndex + (ours ? 0 : 1) };
+  const heldByOther = before.holder !== null && !ours;
+  if (heldByOther && settings.waitMs === 0) return notAcquired(ctx, before, 0);
+  if (settings.ansible.checkMode) {
+    if (heldByOther) ctx.warnings.push(`The lock ${settings.key} is held by ${before.holder}; a real run would wait up to ${settings.waitMs / 1000} s for it.`);
+    return { ...report(ctx, after, true), waited: 0, ...diffOf(ctx, before, after) };
+  }
+  const deadline = Date.now() + settings.waitMs;
+  const attempt = () => kv.acquire(settings.key, session, settings.value, waitBudget(ctx, deadline)).catch((e: unknown) => explainInvalidSession(e, session));
+  // Free (or ours, with a new value): one acquire does it, unless a lock-delay or a faster run refuses us.
+  let current = before;
+  if (!heldByOther) {
+    if (await attempt()) return { ...report(ctx, await kv.read(settings.key), true), waited: 0, ...diffOf(ctx, before, after) };
+    current = await kv.read(settings.key);
+    if (settings.waitMs === 0) return notAcquired(ctx, current, 0);
+  }
+  return { ...(await waitAndAcquire(ctx, current, deadline, attempt)), ...diffOf(ctx, before, after) };
 }
 
 async function released(ctx: Context): Promise<ModuleResult> {
