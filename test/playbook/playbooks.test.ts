@@ -20,6 +20,7 @@ import {
   taskRows,
 } from '../support/ansible.js';
 import type { HostResult, JsonReport } from '../support/ansible.js';
+import { moduleNode } from '../support/toolchain.js';
 import type { ConsulSession as Session } from '../../src/shared/sessions';
 
 const PLAYS = resolve(__dirname, 'plays');
@@ -216,7 +217,7 @@ describe('playbooks (ansible-playbook against a dev agent)', function () {
       try {
         const marker = join(dir, 'ran');
         const wrapper = join(dir, 'node');
-        writeFileSync(wrapper, `#!/bin/sh\necho "$@" >> '${marker}'\nexec '${process.execPath}' "$@"\n`);
+        writeFileSync(wrapper, `#!/bin/sh\necho "$@" >> '${marker}'\nexec '${moduleNode()}' "$@"\n`);
         chmodSync(wrapper, 0o755);
         const report = await playbookOk(['state_list.yml'], {
           consulAddr: addr(),
