@@ -8,7 +8,6 @@
  * and plays run the module with the Node.js under test when the matrix chose one (TEST_MODULE_NODE).
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { ansibleTool, moduleNode, moduleNodeChosen } from './toolchain';
 
@@ -16,13 +15,9 @@ export const REPO_ROOT = resolve(__dirname, '../..');
 export const PLAYBOOKS_DIR = resolve(REPO_ROOT, 'playbooks');
 export const DIST_DIR = resolve(REPO_ROOT, 'dist');
 
-/** The first of `tools` that is not on PATH (or, for Ansible's CLIs, in the ansible-core under test), if any. */
+/** The first of `tools` that is neither in the ansible-core under test nor on PATH, if any. */
 export function missingTool(tools: string[]): string | undefined {
-  return tools.find((tool) => {
-    const command = ansibleTool(tool);
-    if (command !== tool) return !existsSync(command);
-    return spawnSync('sh', ['-c', `command -v ${tool}`], { stdio: 'ignore' }).status !== 0;
-  });
+  return tools.find((tool) => ansibleTool(tool) === tool && spawnSync('sh', ['-c', `command -v ${tool}`], { stdio: 'ignore' }).status !== 0);
 }
 
 /**
@@ -32,9 +27,8 @@ export function missingTool(tools: string[]): string | undefined {
 export function ansibleOrSkip(ctx: Mocha.Context, tools: string[] = ['ansible-playbook']): void {
   const missing = missingTool(tools);
   if (missing === undefined) return;
-  const how = process.env.TEST_ANSIBLE_BIN
-    ? `${missing} is not in TEST_ANSIBLE_BIN=${process.env.TEST_ANSIBLE_BIN} (scripts/fetch-ansible.sh)`
-    : `${missing} is not on PATH; install ansible-core (Debian: apt-get install ansible-core)`;
+  const debianPackage = missing === 'ansible-lint' ? 'ansible-lint' : 'ansible-core';
+  const how = `${missing} is not on PATH; install ${debianPackage} (Debian: apt-get install ${debianPackage})`;
   if (process.env.CI === 'true') throw new Error(`${how} — it is required in CI (CI=true)`);
   console.warn(`[ansible] skipping: ${how}.`);
   ctx.skip();

@@ -10,6 +10,7 @@
  * mocha itself always stays on the machine's node (mocha 12 and eslint 10 need Node.js >= 20.19).
  */
 import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
 const REPO_ROOT = resolve(__dirname, '../..');
@@ -24,10 +25,13 @@ export function moduleNodeChosen(): boolean {
   return Boolean(process.env.TEST_MODULE_NODE);
 }
 
-/** The command to start an Ansible CLI (`ansible-playbook` …) of the ansible-core under test. */
+/**
+ * The command to start an Ansible CLI (`ansible-playbook` …) of the ansible-core under test. Tools that
+ * ansible-core does not ship (ansible-lint) stay the system's.
+ */
 export function ansibleTool(name: string): string {
   const dir = process.env.TEST_ANSIBLE_BIN;
-  return dir && name.startsWith('ansible') && !name.includes('/') ? join(dir, name) : name;
+  return dir && name.startsWith('ansible') && !name.includes('/') && existsSync(join(dir, name)) ? join(dir, name) : name;
 }
 
 const fetched = new Map<string, { path: string } | { error: Error }>();
