@@ -13,14 +13,18 @@ for (const version of ANSIBLE_CORES.filter((v) => v !== system)) {
   describe(`under ansible-core ${version}`, function () {
     let bin: string;
     const chosenBefore = process.env.TEST_ANSIBLE_BIN;
+    let started = 0;
 
     before(function () {
+      started = Date.now();
       this.timeout(180_000); // a first run downloads the package (with apt's lists, about 11 MB)
       bin = availableOrSkip(this, `ansible-core ${version} (scripts/fetch-ansible.sh ${version})`, () => ansibleCoreBin(version));
       process.env.TEST_ANSIBLE_BIN = bin;
     });
 
     after(function () {
+      // CI's time per version, for the README (reported, never asserted).
+      console.log(`      [matrix] ansible-core ${version}: ${Math.round((Date.now() - started) / 1000)} s`);
       if (chosenBefore === undefined) delete process.env.TEST_ANSIBLE_BIN;
       else process.env.TEST_ANSIBLE_BIN = chosenBefore;
     });

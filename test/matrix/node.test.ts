@@ -12,14 +12,18 @@ for (const major of NODE_MAJORS.filter((m) => m !== MACHINE_NODE_MAJOR)) {
   describe(`under Node.js ${major} (the module's processes; mocha stays on ${process.version})`, function () {
     let node: string;
     const chosenBefore = process.env.TEST_MODULE_NODE;
+    let started = 0;
 
     before(function () {
+      started = Date.now();
       this.timeout(180_000); // a first run downloads the binary (about 40 MB)
       node = availableOrSkip(this, `Node.js ${major} (scripts/fetch-node.sh ${major})`, () => nodeOfMajor(major));
       process.env.TEST_MODULE_NODE = node;
     });
 
     after(function () {
+      // CI's time per version, for the README (reported, never asserted).
+      console.log(`      [matrix] Node.js ${major}: ${Math.round((Date.now() - started) / 1000)} s`);
       if (chosenBefore === undefined) delete process.env.TEST_MODULE_NODE;
       else process.env.TEST_MODULE_NODE = chosenBefore;
     });
