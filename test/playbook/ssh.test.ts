@@ -1,8 +1,9 @@
 /**
- * Over SSH, as users run it: plays/ssh.yml reaches this machine through a throw-away sshd on loopback
- * (test/support/sshd.ts), with Ansible's pipelining on and off, at -vvv, against an agent whose ACLs deny
- * by default (so the token is really used). The token must appear nowhere in the output, and nothing may
- * be left in the remote temp folder. Runs under every ansible-core of the matrix (it is in test/playbook).
+ * Over SSH, as users run it: plays/ssh.yml (consul_session and consul_lock) reaches this machine through
+ * a throw-away sshd on loopback (test/support/sshd.ts), with Ansible's pipelining on and off, at -vvv,
+ * against an agent whose ACLs deny by default (so the token is really used). The token must appear
+ * nowhere in the output, and nothing may be left in the remote temp folder. Runs under every
+ * ansible-core of the matrix (it is in test/playbook).
  */
 import { expect } from 'chai';
 import { randomUUID } from 'node:crypto';
@@ -62,7 +63,7 @@ describe('playbooks over SSH (a real sshd on loopback)', function () {
   }
 
   for (const pipelining of [true, false]) {
-    it(`pipelining ${pipelining ? 'on' : 'off'}: every state over SSH at -vvv, the token masked, nothing left on the host`, async function () {
+    it(`pipelining ${pipelining ? 'on' : 'off'}: both modules over SSH at -vvv, the token masked, nothing left on the host`, async function () {
       if (!agent || !sshd) throw new Error('no agent or sshd');
       const remoteTmp = join(sshd.dir, `remote-tmp-${String(pipelining)}`);
       const run = await runPlaybook([PLAY], {
@@ -78,13 +79,16 @@ describe('playbooks over SSH (a real sshd on loopback)', function () {
       expect(readFileSync(join(sshd.dir, 'sshd.log'), 'utf8')).to.contain(`Accepted publickey for ${sshd.user} from 127.0.0.1`);
       // Pipelining pipes Python modules; a non-Python module like ours is always copied to the host.
       expect(/PUT .* TO .*AnsiballZ_ping\.py/.test(output), 'the Python module was copied').to.equal(!pipelining);
-      expect(output).to.match(/PUT .* TO .*AnsiballZ_consul_session\.js/);
+      expect(output).to.match(/PUT .* TO .*AnsiballZ_consul_session\.js/).and.match(/PUT .* TO .*AnsiballZ_consul_lock\.js/);
 
       expect(taskBlock(output, 'Ensure a session with a token')).to.match(new RegExp(`^changed: \\[${HOST}\\]`, 'm'));
       expect(taskBlock(output, 'Ensure it again')).to.match(new RegExp(`^ok: \\[${HOST}\\]`, 'm'));
+      expect(taskBlock(output, 'Take a lock with it')).to.match(new RegExp(`^changed: \\[${HOST}\\]`, 'm'));
+      expect(taskBlock(output, 'Read who holds the lock')).to.match(new RegExp(`^ok: \\[${HOST}\\]`, 'm'));
+      expect(taskBlock(output, 'Release the lock')).to.match(new RegExp(`^changed: \\[${HOST}\\]`, 'm'));
       expect(taskBlock(output, 'Predict its removal in check mode')).to.match(new RegExp(`^changed: \\[${HOST}\\]`, 'm'));
       expect(taskBlock(output, 'Remove it')).to.match(new RegExp(`^changed: \\[${HOST}\\]`, 'm'));
-      expect(recap(output, HOST)).to.include({ ok: 8, changed: 3, failed: 0, unreachable: 0 });
+      expect(recap(output, HOST)).to.include({ ok: 11, changed: 5, failed: 0, unreachable: 0 });
 
       expect(output).to.match(/"token": "(VALUE_SPECIFIED_IN_NO_LOG_PARAMETER|\*{8})"/);
       expect(output.toLowerCase()).not.to.contain(token.toLowerCase());
