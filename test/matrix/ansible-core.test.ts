@@ -35,6 +35,6 @@ for (const version of ANSIBLE_CORES.filter((v) => v !== system)) {
       this.test!.title += ` (${first})`;
     });
 
-    rerun(UNDER_EVERY_ANSIBLE_CORE);
+    rerun(this, UNDER_EVERY_ANSIBLE_CORE);
   });
 }

@@ -20,8 +20,11 @@ export function testFiles(paths: string[]): string[] {
   return found.sort();
 }
 
-/** Loads every test file of `paths` again; call it inside a describe callback. */
-export function rerun(paths: string[]): void {
+/**
+ * Loads every test file of `paths` again into `suite` (call it inside that describe's callback), minus the
+ * tests titled in `except`; a title that matches no test throws, so a renamed test is noticed.
+ */
+export function rerun(suite: Mocha.Suite, paths: string[], except: string[] = []): void {
   for (const file of testFiles(paths)) {
     // mocha loads spec files with require(): a cached module would not declare its suites again, and a
     // copy left cached here would keep mocha's own (main-pass) load from declaring them at all.
@@ -30,4 +33,15 @@ export function rerun(paths: string[]): void {
     require(file);
     delete require.cache[file];
   }
+  const unmatched = new Set(except);
+  const prune = (parent: Mocha.Suite): void => {
+    parent.tests = parent.tests.filter((test) => {
+      if (!except.includes(test.title)) return true;
+      unmatched.delete(test.title);
+      return false;
+    });
+    parent.suites.forEach(prune);
+  };
+  prune(suite);
+  if (unmatched.size > 0) throw new Error(`test/matrix/plan.ts excludes tests that do not exist (renamed?): ${[...unmatched].join('; ')}`);
 }
