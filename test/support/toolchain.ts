@@ -46,8 +46,11 @@ function fetchOnce(script: string, arg: string): string {
   if (entry === undefined) {
     const run = spawnSync('bash', [join(REPO_ROOT, 'scripts', script), arg], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
     const out = (run.stdout ?? '').trim().split('\n').pop() ?? '';
-    if (run.status === 0 && out.startsWith('/')) entry = { path: out };
-    else entry = { error: new Error(`scripts/${key} failed (exit ${String(run.status ?? run.signal)}):\n${run.stderr ?? String(run.error)}`) };
+    if (run.status === 0 && out.startsWith('/')) {
+      entry = { path: out };
+      // What was fetched or reused, and its verified version, belongs in the test log.
+      if (run.stderr) process.stderr.write(run.stderr);
+    } else entry = { error: new Error(`scripts/${key} failed (exit ${String(run.status ?? run.signal)}):\n${run.stderr ?? String(run.error)}`) };
     fetched.set(key, entry);
   }
   if ('error' in entry) throw entry.error;
