@@ -81,12 +81,13 @@ debian_download() {
     chown -R _apt "$work" 2>/dev/null || true
     chmod 755 "$work"
   fi
-  if ! apt-get "${DEBIAN_APT_OPTS[@]}" -q update >&2; then
+  # -qq: apt's progress lines name the mirror; errors are still printed.
+  if ! apt-get "${DEBIAN_APT_OPTS[@]}" -qq update >&2; then
     log "apt-get update (private lists, suite ${suite}) failed"
     [[ "$(id -u)" -ne 0 ]] && log "not running as root"
     return 1
   fi
-  if ! (cd "$work/download" && apt-get "${DEBIAN_APT_OPTS[@]}" -q download "$@" >&2); then
+  if ! (cd "$work/download" && apt-get "${DEBIAN_APT_OPTS[@]}" -qq download "$@" >&2); then
     log "apt-get download $* (suite ${suite}) failed"
     [[ "$(id -u)" -ne 0 ]] && log "not running as root"
     return 1

@@ -112,7 +112,7 @@ done
 if [[ ${#missing[@]} -gt 0 ]]; then
   log "this machine's ${missing[*]} do not satisfy ansible-core's Depends; fetching them from ${SUITE}"
   rm -f "$WORK"/download/*.deb
-  (cd "$WORK/download" && apt-get "${DEBIAN_APT_OPTS[@]}" -q download ansible-core "${missing[@]}" >&2)
+  (cd "$WORK/download" && apt-get "${DEBIAN_APT_OPTS[@]}" -qq download ansible-core "${missing[@]}" >&2)
 else
   log "this machine's python3 packages satisfy ansible-core's Depends; nothing more to fetch"
 fi
