@@ -5,13 +5,9 @@
 #   1. $CONSUL_BIN, if set and executable
 #   2. `consul` on PATH
 #   3. <repo>/.cache/consul/usr/bin/consul, if already extracted
-#   4. fetch Debian bullseye's consul package (1.8.7) with a *private* apt
-#      configuration (sources list, lists dir and cache under <repo>/.cache), so the
-#      system's apt state is not modified, then `dpkg -x` it into <repo>/.cache/consul/.
-#
-# The mirror URI and keyring are read at run time from the system's deb822 sources
-# file (the stanza whose Suites include the plain `bookworm` suite); no mirror host
-# name is hard-coded here.
+#   4. fetch Debian bullseye's consul package (1.8.7) through this machine's apt mirror with a
+#      *private* apt configuration (scripts/debian-apt.sh: the system's apt state is not modified,
+#      no mirror host name is written anywhere), then `dpkg -x` it into <repo>/.cache/consul/.
 set -euo pipefail
 
 log() { printf 'fetch-consul: %s\n' "$*" >&2; }
@@ -20,8 +16,10 @@ REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)"
 CACHE_DIR="${REPO_ROOT}/.cache"
 DEST_DIR="${CACHE_DIR}/consul"
 CACHED_BIN="${DEST_DIR}/usr/bin/consul"
-SYSTEM_SOURCES="${CONSUL_FETCH_SOURCES:-/etc/apt/sources.list.d/debian.sources}"
+DEBIAN_SOURCES="${CONSUL_FETCH_SOURCES:-/etc/apt/sources.list.d/debian.sources}"
 SUITE="bullseye"
+# shellcheck source=scripts/debian-apt.sh
+source "${REPO_ROOT}/scripts/debian-apt.sh"
 
 # Run `<bin> version` and return success if it works.
 check_bin() {
@@ -83,91 +81,12 @@ for tool in apt-get dpkg; do
   fi
 done
 
-if [[ ! -r "$SYSTEM_SOURCES" ]]; then
-  log "cannot read $SYSTEM_SOURCES to find the Debian mirror"
-  install_hint
-  exit 1
-fi
-
-# Parse deb822 stanzas: pick the first stanza whose Suites field contains the exact
-# token `bookworm` (so not bookworm-security / bookworm-updates alone). Prints two
-# lines: the URIs value, then the Signed-By value (may be empty).
-parsed="$(awk '
-  function flush() {
-    if (has_suite && uris != "" && !done) { print uris; print signed; done = 1 }
-    uris = ""; signed = ""; has_suite = 0; field = ""
-  }
-  /^[[:space:]]*#/ { next }
-  /^[[:space:]]*$/ { flush(); next }
-  /^[A-Za-z0-9-]+:/ {
-    field = tolower(substr($0, 1, index($0, ":") - 1))
-    val = substr($0, index($0, ":") + 1)
-    gsub(/^[[:space:]]+|[[:space:]]+$/, "", val)
-    if (field == "uris") uris = val
-    else if (field == "signed-by") signed = val
-    else if (field == "suites") {
-      n = split(val, s, /[[:space:]]+/)
-      for (i = 1; i <= n; i++) if (s[i] == "bookworm") has_suite = 1
-    }
-    next
-  }
-  # continuation line (multi-line field)
-  /^[[:space:]]+/ {
-    val = $0; gsub(/^[[:space:]]+|[[:space:]]+$/, "", val)
-    if (field == "uris") uris = uris " " val
-    next
-  }
-  END { flush() }
-' "$SYSTEM_SOURCES")"
-
-MIRROR_URIS="$(printf '%s\n' "$parsed" | sed -n 1p)"
-SIGNED_BY="$(printf '%s\n' "$parsed" | sed -n 2p)"
-if [[ -z "$MIRROR_URIS" ]]; then
-  log "no stanza with Suites including 'bookworm' and a URIs line found in $SYSTEM_SOURCES"
-  install_hint
-  exit 1
-fi
-log "reusing mirror URI(s) from $SYSTEM_SOURCES for suite ${SUITE}"
-
 mkdir -p "$CACHE_DIR"
 WORK="$(mktemp -d "${CACHE_DIR}/apt-consul.XXXXXX")"
 cleanup() { rm -rf "$WORK"; }
 trap cleanup EXIT
 
-mkdir -p "$WORK/lists/partial" "$WORK/cache/archives/partial" "$WORK/download"
-SRC_FILE="$WORK/consul.sources"
-{
-  printf 'Types: deb\n'
-  printf 'URIs: %s\n' "$MIRROR_URIS"
-  printf 'Suites: %s\n' "$SUITE"
-  printf 'Components: main\n'
-  if [[ -n "$SIGNED_BY" ]]; then printf 'Signed-By: %s\n' "$SIGNED_BY"; fi
-} >"$SRC_FILE"
-
-APT_OPTS=(
-  -o "Dir::Etc::SourceList=${SRC_FILE}"
-  -o "Dir::Etc::SourceParts=/dev/null"
-  -o "Dir::State::Lists=${WORK}/lists"
-  -o "Dir::Cache=${WORK}/cache"
-  -o "Dir::Cache::archives=${WORK}/cache/archives"
-  -o "APT::Get::List-Cleanup=false"
-)
-# Downloads run as the unprivileged _apt user when root; let it write our private dirs.
-if [[ "$(id -u)" -eq 0 ]] && id _apt >/dev/null 2>&1; then
-  chown -R _apt "$WORK" 2>/dev/null || true
-  chmod 755 "$WORK"
-fi
-
-if ! apt-get "${APT_OPTS[@]}" -q update >&2; then
-  log "apt-get update (private lists) failed"
-  [[ "$(id -u)" -ne 0 ]] && log "not running as root"
-  install_hint
-  exit 1
-fi
-
-if ! (cd "$WORK/download" && apt-get "${APT_OPTS[@]}" -q download consul >&2); then
-  log "apt-get download consul failed"
-  [[ "$(id -u)" -ne 0 ]] && log "not running as root"
+if ! debian_download "$WORK" "$SUITE" consul; then
   install_hint
   exit 1
 fi

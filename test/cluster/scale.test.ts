@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { consulHttp, consulOrSkip, startDevAgent, type Agent } from '../support/consul.js';
 import { seedSessions } from '../support/cluster.js';
-import { MODULE_PATH, parseSingleJson, runOk } from '../support/module.js';
+import { MODULE_PATH, moduleNode, parseSingleJson, runOk } from '../support/module.js';
 
 const COUNT = 10_000;
 
@@ -49,7 +49,7 @@ describe('cluster: a datacenter holding 10,000 sessions', function () {
     try {
       const argsFile = join(dir, 'args');
       writeFileSync(argsFile, JSON.stringify({ state: 'list', host: '127.0.0.1', port: agent.httpPort }));
-      const child = spawn(process.execPath, [MODULE_PATH, argsFile], { stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn(moduleNode(), [MODULE_PATH, argsFile], { stdio: ['ignore', 'pipe', 'pipe'] });
       // Nothing is read for a while: the module's writes fill the pipe and must wait, not be dropped.
       child.stdout.pause();
       const chunks: Buffer[] = [];

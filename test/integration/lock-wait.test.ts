@@ -5,9 +5,10 @@ import { expect } from 'chai';
 import { consulOrSkip, startDevAgent, type Agent } from '../support/consul';
 import { createSession, kvEntry, lockDirectly, lockFail, lockOk } from '../support/locks';
 import { runModule } from '../support/module';
-import { startRecordingProxy } from '../support/recording-proxy';
+import { startRecordingProxy, type ProxiedRequest } from '../support/recording-proxy';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const isBlockingQuery = (r: ProxiedRequest) => r.method === 'GET' && /[?&]index=\d+/.test(r.url) && /[?&]wait=\d+s/.test(r.url);
 
 describe('consul_lock waiting against a real agent', function () {
   this.timeout(90_000);
@@ -31,12 +32,15 @@ describe('consul_lock waiting against a real agent', function () {
     const proxy = await startRecordingProxy(agent);
     try {
       const waiting = lockOk({ key: 'wait/released', session: waiter, wait: '30s', value: 'next' }, { env: { CONSUL_HTTP_ADDR: proxy.addr } });
-      await sleep(3_000);
+      // Release 2.5 s after the module's first blocking query, not after its start: a slow start (Node.js
+      // 18 on a busy machine took over a second) must not eat into the wait the result reports.
+      for (let i = 0; i < 200 && !proxy.requests.some(isBlockingQuery); i++) await sleep(100);
+      await sleep(2_500);
       expect(await lockDirectly(agent, 'wait/released', 'release', holder)).to.equal(true);
       const result = await waiting;
       expect(result).to.include({ changed: true, holder: waiter, acquired: true, value: 'next', lock_index: 2 });
       expect(result.waited).to.be.greaterThan(2);
-      const blocking = proxy.requests.filter((r) => r.method === 'GET' && /[?&]index=\d+/.test(r.url) && /[?&]wait=\d+s/.test(r.url));
+      const blocking = proxy.requests.filter(isBlockingQuery);
       expect(blocking.length, 'it waited with blocking queries').to.be.greaterThan(0);
       expect(proxy.requests.length, `no busy poll: ${proxy.requests.map((r) => `${r.method} ${r.url}`).join(', ')}`).to.be.below(12);
     } finally {

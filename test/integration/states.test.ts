@@ -199,7 +199,7 @@ describe('consul_session against a real agent', function () {
 
     it('reports invalid input with Ansible\'s wording and exit 1', async () => {
       expect(await runFail({ state: 'bogus' }, { env })).to.equal(
-        'value of state must be one of: absent, info, list, node, present, got: bogus',
+        'value of state must be one of: absent, info, list, node, present, renewed, got: bogus',
       );
       expect(await runFail({ port: 'x' }, { env })).to.match(/^argument 'port' is of type str and we were unable to convert to int/);
       expect(await runFail({ state: 'info' }, { env })).to.equal('state is info but all of the following are missing: id');

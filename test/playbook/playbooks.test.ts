@@ -20,6 +20,7 @@ import {
   taskRows,
 } from '../support/ansible.js';
 import type { HostResult, JsonReport } from '../support/ansible.js';
+import { moduleNode } from '../support/toolchain.js';
 import type { ConsulSession as Session } from '../../src/shared/sessions';
 
 const PLAYS = resolve(__dirname, 'plays');
@@ -216,7 +217,7 @@ describe('playbooks (ansible-playbook against a dev agent)', function () {
       try {
         const marker = join(dir, 'ran');
         const wrapper = join(dir, 'node');
-        writeFileSync(wrapper, `#!/bin/sh\necho "$@" >> '${marker}'\nexec '${process.execPath}' "$@"\n`);
+        writeFileSync(wrapper, `#!/bin/sh\necho "$@" >> '${marker}'\nexec '${moduleNode()}' "$@"\n`);
         chmodSync(wrapper, 0o755);
         const report = await playbookOk(['state_list.yml'], {
           consulAddr: addr(),
@@ -253,11 +254,12 @@ describe('playbooks (ansible-playbook against a dev agent)', function () {
       expect(acquired[winners[0]!]).to.include({ changed: true, holder: holderId });
       for (const h of hosts) {
         if (h === winners[0]) continue;
-        // wait: 0 — the loser is told at once who holds the lock (its session id, name and node).
+        // wait: 0 — the loser is told at once who holds the lock (its session id, name and node). A loser
+        // that read the key while it was still free and lost the acquire says "Waited 0 s …" instead (seen
+        // under ansible-core 2.19), so only the holder's description is the same in every run.
         expect(acquired[h]?.changed, h).to.equal(false);
-        expect(String(acquired[h]?.msg), h).to.equal(
-          `The lock race/lock is held by session ${holderId} ('race-${winners[0]!}' on node playbook-node); wait is 0, so not waiting for it.`,
-        );
+        expect(String(acquired[h]?.msg), h).to.contain(`lock race/lock`).and.contain(`held by session ${holderId} ('race-${winners[0]!}' on node playbook-node)`);
+        expect(acquired[h]?.waited, h).to.equal(0);
       }
 
       const read = taskResults(report, 'Read who holds the lock');

@@ -8,14 +8,7 @@ import { resolve } from 'node:path';
 import { consulHttp, consulOrSkip, startDevAgent } from '../support/consul.js';
 import type { Agent } from '../support/consul.js';
 import { ansibleOrSkip, runPlaybook } from '../support/ansible.js';
-
-/** The lines ansible-playbook printed for one task, from its TASK banner to the next banner. */
-function taskBlock(output: string, name: string): string {
-  const start = output.indexOf(`TASK [${name}]`);
-  expect(start, `task ${name} ran`).to.be.greaterThan(-1);
-  const next = output.slice(start + 1).search(/^(TASK|PLAY RECAP) \[?/m);
-  return next < 0 ? output.slice(start) : output.slice(start, start + 1 + next);
-}
+import { taskBlock } from '../support/ansible-output.js';
 
 describe('playbooks: the token at -vvv', function () {
   this.timeout(120_000);

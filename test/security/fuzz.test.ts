@@ -14,7 +14,7 @@ import { OPTIONS } from '../../src/consul_session/generated/spec';
 import { HOSTILE_PIECES, hostileString, junk, sometimesValid } from '../support/hostile';
 import { consulSession } from '../../src/consul_session/module';
 import { execute, type Outcome } from '../../src/shared/run-module';
-import { MODULE_PATH, parseSingleJson } from '../support/module';
+import { MODULE_PATH, moduleNode, parseSingleJson } from '../support/module';
 import { forbiddenRequest, startRecorder, type Recorder } from '../support/recorder';
 
 const IN_PROCESS_RUNS = Number(process.env.FUZZ_RUNS ?? 10_000);
@@ -172,7 +172,7 @@ describe('security: hostile input (fast-check)', function () {
           const args = samples[index] as Record<string, unknown>;
           const file = join(dir, `args-${index}`);
           writeFileSync(file, JSON.stringify(args));
-          const child = spawn(process.execPath, [MODULE_PATH, file], { stdio: ['ignore', 'pipe', 'pipe'], env: { PATH: process.env.PATH } });
+          const child = spawn(moduleNode(), [MODULE_PATH, file], { stdio: ['ignore', 'pipe', 'pipe'], env: { PATH: process.env.PATH } });
           let stdout = '';
           let stderr = '';
           child.stdout.on('data', (c: Buffer) => (stdout += c.toString('utf8')));

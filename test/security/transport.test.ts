@@ -11,7 +11,7 @@ import { MAX_ARGS_BYTES } from '../../src/shared/args';
 import { MAX_RESPONSE_BYTES } from '../../src/shared/consul';
 import { OPTIONS } from '../../src/consul_session/generated/spec';
 import { MASK } from '../../src/shared/result';
-import { MODULE_PATH, parseSingleJson, runFail, runModule, runOk } from '../support/module';
+import { MODULE_PATH, moduleNode, parseSingleJson, runFail, runModule, runOk } from '../support/module';
 import { forbiddenRequest, startRecorder, type Recorder } from '../support/recorder';
 
 const TOKEN = '5f0c1d8e-3b7a-4c2e-9d41-6a8f2e7b9c10';
@@ -148,7 +148,7 @@ describe('security: what the module sends over HTTP (recording server)', functio
       const dir = mkdtempSync(join(tmpdir(), 'consul-session-trickle-'));
       try {
         writeFileSync(join(dir, 'args'), JSON.stringify({ ...at(), ...NO_RETRY, state: 'list', timeout: 0.5 }));
-        const child = spawn(process.execPath, [MODULE_PATH, join(dir, 'args')], { stdio: ['ignore', 'pipe', 'pipe'] });
+        const child = spawn(moduleNode(), [MODULE_PATH, join(dir, 'args')], { stdio: ['ignore', 'pipe', 'pipe'] });
         let stdout = '';
         child.stdout.on('data', (c: Buffer) => (stdout += c.toString('utf8')));
         // A guard against hanging the suite, not a timing assertion: without a timeout the module never ends.

@@ -3,17 +3,21 @@
  * against the built module: every run uses playbooks/ansible.cfg (so `consul_session` is ours, from
  * dist/), a clean environment (no CONSUL_* or ANSIBLE_* of the caller) and, unless told otherwise, a
  * JSON stdout callback (JSON_CALLBACK) so results can be asserted on.
+ *
+ * Every Ansible CLI comes from the ansible-core under test (ansibleTool: TEST_ANSIBLE_BIN, else PATH),
+ * and plays run the module with the Node.js under test when the matrix chose one (TEST_MODULE_NODE).
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { resolve } from 'node:path';
+import { ansibleTool, moduleNode, moduleNodeChosen } from './toolchain';
 
 export const REPO_ROOT = resolve(__dirname, '../..');
 export const PLAYBOOKS_DIR = resolve(REPO_ROOT, 'playbooks');
 export const DIST_DIR = resolve(REPO_ROOT, 'dist');
 
-/** The first of `tools` that is not on PATH, if any. */
+/** The first of `tools` that is neither in the ansible-core under test nor on PATH, if any. */
 export function missingTool(tools: string[]): string | undefined {
-  return tools.find((tool) => spawnSync('sh', ['-c', `command -v ${tool}`], { stdio: 'ignore' }).status !== 0);
+  return tools.find((tool) => ansibleTool(tool) === tool && spawnSync('sh', ['-c', `command -v ${tool}`], { stdio: 'ignore' }).status !== 0);
 }
 
 /**
@@ -23,7 +27,8 @@ export function missingTool(tools: string[]): string | undefined {
 export function ansibleOrSkip(ctx: Mocha.Context, tools: string[] = ['ansible-playbook']): void {
   const missing = missingTool(tools);
   if (missing === undefined) return;
-  const how = `${missing} is not on PATH; install ansible-core (Debian: apt-get install ansible-core)`;
+  const debianPackage = missing === 'ansible-lint' ? 'ansible-lint' : 'ansible-core';
+  const how = `${missing} is not on PATH; install ${debianPackage} (Debian: apt-get install ${debianPackage})`;
   if (process.env.CI === 'true') throw new Error(`${how} — it is required in CI (CI=true)`);
   console.warn(`[ansible] skipping: ${how}.`);
   ctx.skip();
@@ -67,14 +72,17 @@ export function ansibleEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   };
 }
 
-/** Runs a command to completion (killed after `timeoutMs`), collecting its output. */
+/**
+ * Runs a command to completion (killed after `timeoutMs`), collecting its output. An Ansible CLI given by
+ * its bare name (`ansible-playbook`) is the one of the ansible-core under test.
+ */
 export function runCli(
   command: string,
   args: string[],
   options: { env?: NodeJS.ProcessEnv; cwd?: string; timeoutMs?: number } = {},
 ): Promise<CliRun> {
   return new Promise((done, fail) => {
-    const child = spawn(command, args, {
+    const child = spawn(ansibleTool(command), args, {
       cwd: options.cwd ?? PLAYBOOKS_DIR,
       env: options.env ?? ansibleEnv(),
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -134,7 +142,9 @@ export async function runPlaybook(playbooks: string[], options: PlaybookOptions 
     ...(options.consulAddr ? { CONSUL_HTTP_ADDR: options.consulAddr } : {}),
     ...options.env,
   });
-  const run = await runCli('ansible-playbook', [...(options.args ?? []), ...playbooks], { env, timeoutMs: options.timeoutMs });
+  // First, so that a test's own -e ansible_node_interpreter=… (given later) still wins.
+  const node = moduleNodeChosen() ? ['-e', `ansible_node_interpreter=${moduleNode()}`] : [];
+  const run = await runCli('ansible-playbook', [...node, ...(options.args ?? []), ...playbooks], { env, timeoutMs: options.timeoutMs });
   let report: JsonReport | undefined;
   if (json) {
     try {

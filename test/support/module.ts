@@ -1,13 +1,17 @@
 /**
  * Runs the BUILT module (dist/consul_session.js) the way Ansible does: a child process with an args
- * file in argv[2]. Every run is checked for the module's output contract: exactly one JSON object on
- * stdout, exit 0 on success and 1 on failure, never a stack trace.
+ * file in argv[2], under moduleNode() (mocha's node, or the Node.js the matrix chose). Every run is
+ * checked for the module's output contract: exactly one JSON object on stdout, exit 0 on success and 1
+ * on failure, never a stack trace.
  */
 import { expect } from 'chai';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { moduleNode } from './toolchain';
+
+export { moduleNode };
 
 export type ModuleName = 'consul_session' | 'consul_lock';
 
@@ -61,7 +65,7 @@ export async function runModule(args: Record<string, unknown>, options: RunOptio
       writeFileSync(file, options.rawArgs ?? JSON.stringify(args));
       argv = [file];
     }
-    const child = spawn(process.execPath, [modulePath(options.module ?? 'consul_session'), ...argv], { env: cleanEnv(options.env), stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(moduleNode(), [modulePath(options.module ?? 'consul_session'), ...argv], { env: cleanEnv(options.env), stdio: ['ignore', 'pipe', 'pipe'] });
     const stdout: Buffer[] = [];
     const stderr: Buffer[] = [];
     child.stdout.on('data', (chunk: Buffer) => stdout.push(chunk));

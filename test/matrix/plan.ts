@@ -1,0 +1,41 @@
+/**
+ * What runs under which version. The main pass — every test file, with the machine's node running
+ * both mocha and the module, and the system's ansible-core (Debian bookworm: 2.14) — runs everything.
+ * The matrix runs these parts once more under each OTHER version, inside one describe per version
+ * (test/matrix/node.test.ts, test/matrix/ansible-core.test.ts); README.md's "Tests" says the same.
+ */
+import { spawnSync } from 'node:child_process';
+
+/** The Node.js majors the module is tested under (package.json's engines and the README say so too). */
+export const NODE_MAJORS = [18, 20, 22, 24, 26];
+
+/**
+ * Under every Node.js major besides the machine's: every state of every module against a real agent
+ * (all of test/integration/), and the playbooks (ansible-playbook with ansible_node_interpreter set to
+ * that node). The security, cluster and collection tests exercise our code, not Node's, and run once.
+ */
+export const UNDER_EVERY_NODE = ['test/integration', 'test/playbook/playbooks.test.ts'];
+
+/**
+ * Tests of UNDER_EVERY_NODE that run in the main pass only, by exact title: they spend their time
+ * waiting on Consul's clock, not running our code (each costs ~25 s per version).
+ */
+export const ONCE_ONLY_NODE = [
+  // Consul's TTL timer against repeated `renewed` runs; renewing itself runs under every version.
+  'keeps a 10 s TTL session alive past twice its TTL, while an unrenewed twin is invalidated',
+];
+
+/** The ansible-core versions the plays are tested under. */
+export const ANSIBLE_CORES = ['2.14', '2.19'];
+
+/** Under every ansible-core besides the system's: the whole playbook folder (plays, ansible-doc, collection, SSH, token). */
+export const UNDER_EVERY_ANSIBLE_CORE = ['test/playbook'];
+
+/** The major of the node running mocha (and, in the main pass, the module). */
+export const MACHINE_NODE_MAJOR = Number(process.versions.node.split('.')[0]);
+
+/** The system ansible-playbook's `major.minor` (e.g. '2.14'), or undefined when there is none. */
+export function systemAnsibleCore(): string | undefined {
+  const run = spawnSync('ansible-playbook', ['--version'], { encoding: 'utf8' });
+  return run.status === 0 ? /\[core (\d+\.\d+)\./.exec(run.stdout)?.[1] : undefined;
+}
