@@ -23,6 +23,8 @@ export const UNDER_EVERY_NODE = ['test/integration', 'test/playbook/playbooks.te
 export const ONCE_ONLY_NODE = [
   // Consul's TTL timer against repeated `renewed` runs; renewing itself runs under every version.
   'keeps a 10 s TTL session alive past twice its TTL, while an unrenewed twin is invalidated',
+  // Consul's TTL and lock-delay timers before a takeover; waiting, renewing and acquiring run under every version.
+  "takes over from a dead holder (TTL run out, then its lock-delay), while its own short-TTL session is kept alive",
 ];
 
 /** The ansible-core versions the plays are tested under. */
