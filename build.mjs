@@ -11,6 +11,8 @@
 //   node build.mjs                  everything
 //   node build.mjs --schema-only    steps 1–3 (npm run schema)
 //   node build.mjs --out DIR        write every output under DIR instead of the project (freshness tests)
+//   node build.mjs --unminified     bundle without minifying, for readable `node --cpu-prof` profiles
+//                                   (use it with --out: the committed dist/ is always the minified one)
 import { mkdirSync, readFileSync, writeFileSync, chmodSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -26,6 +28,7 @@ const schemaOnly = argv.includes('--schema-only');
 const outIndex = argv.indexOf('--out');
 const outRoot = outIndex >= 0 ? argv[outIndex + 1] : root;
 if (!outRoot) throw new Error('--out needs a directory');
+const minify = !argv.includes('--unminified');
 
 function write(relPath, text, mode) {
   const target = join(outRoot, relPath);
@@ -49,7 +52,7 @@ for (const name of MODULES) {
   // The README lists a module's own options; the shared ones have their own table.
   readme = withParameterTable(readme, name, loadModuleDoc(root, name, { fragments: false }));
   if (!schemaOnly) {
-    write(paths.bundle, await bundle(root, name), 0o755);
+    write(paths.bundle, await bundle(root, name, { minify }), 0o755);
     write(paths.sidecar, sidecarText(name, doc));
   }
 }

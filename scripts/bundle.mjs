@@ -9,14 +9,14 @@ const banner = (name) => `#!/usr/bin/node
 // WANT_JSON
 // ${name}: an Ansible module for Consul. Built from TypeScript (src/${name}/) by build.mjs; see README.md.`;
 
-export async function bundle(root, name) {
+export async function bundle(root, name, { minify = true } = {}) {
   const result = await build({
     entryPoints: [join(root, 'src', name, 'main.ts')],
     bundle: true,
     platform: 'node',
     format: 'cjs',
     target: 'node18',
-    minify: true,
+    minify,
     legalComments: 'none',
     banner: { js: banner(name) },
     plugins: [axiosSlim(root)],
