@@ -3,13 +3,12 @@
 // Every failure becomes a ConsulError whose message says what was attempted and how to fix it.
 import type { AxiosInstance } from 'axios';
 import { readFileSync } from 'node:fs';
-import http, { type Agent } from 'node:http';
-// The bundle loads node:https (with tls and crypto) at its first use only: scripts/axios-slim.mjs.
-import https from 'node:https';
+import type { Agent } from 'node:http';
 import { describeTransportError } from './transport-errors';
 import { MIN_ATTEMPT_MS, RetryBudget } from './retry';
 import { ConsulError, ModuleFailure } from './errors';
 import type { ConnectionSettings } from './connection';
+import { createAgent, nodeHttpAdapter, type TlsOptions } from './http-adapter';
 
 /** Larger answers are refused instead of exhausting memory (10,000 sessions are about 4 MiB). */
 export const MAX_RESPONSE_BYTES = 64 * 1024 * 1024;
@@ -58,13 +57,15 @@ export function queryString(query: Query = {}): string {
   return parts.length ? `?${parts.join('&')}` : '';
 }
 
-/** The connection pool for the configured scheme, with the TLS material read from the given paths. */
-function createAgent(connection: ConnectionSettings): Agent {
-  if (connection.scheme !== 'https') return new http.Agent({ keepAlive: true });
-  const ca = readPem(connection.caPath, 'ca_path');
-  const cert = readPem(connection.clientCert, 'client_cert');
-  const key = readPem(connection.clientKey, 'client_key');
-  return new https.Agent({ keepAlive: true, rejectUnauthorized: connection.validateCerts, ca, cert, key });
+/** The TLS material from the given paths, read before anything is loaded or sent. */
+function tlsOptions(connection: ConnectionSettings): TlsOptions | undefined {
+  if (connection.scheme !== 'https') return undefined;
+  return {
+    rejectUnauthorized: connection.validateCerts,
+    ca: readPem(connection.caPath, 'ca_path'),
+    cert: readPem(connection.clientCert, 'client_cert'),
+    key: readPem(connection.clientKey, 'client_key'),
+  };
 }
 
 export class ConsulClient {
@@ -85,36 +86,28 @@ export class ConsulClient {
 
   private async createTransport(): Promise<AxiosInstance> {
     const { connection } = this;
-    const agent = createAgent(connection);
-    this.agent = agent;
+    const tls = tlsOptions(connection);
+    // Loaded here, not at start-up: a run that fails validation never loads axios.
     const { default: axios } = await import('axios');
+    const agent = createAgent(connection.scheme, tls);
+    this.agent = agent;
     // Uncompressed: the agent is usually local, and gzip cost both sides more than it saved
     // (a 10,000-session list: Consul compressing 2.2 MB, then zlib here).
     const headers: Record<string, string> = { 'User-Agent': 'consul_session (Ansible module)', 'Accept-Encoding': 'identity' };
     if (connection.token) headers['X-Consul-Token'] = connection.token;
-    const instance = axios.create({
-      baseURL: connection.baseUrl,
+    return axios.create({
+      // Our adapter (http-adapter.ts) sends to this one agent only, without proxy, never following a
+      // redirect, and makes `timeout` a deadline for the whole request, not a socket idle timer.
+      adapter: nodeHttpAdapter({ scheme: connection.scheme, host: connection.host, port: connection.port, agent }),
       timeout: connection.timeoutMs,
       headers,
-      httpAgent: agent,
-      httpsAgent: agent,
-      // A redirect from Consul is never what we asked for (see README: node names and 301s).
-      maxRedirects: 0,
-      // Never send the token through a proxy taken from the environment.
-      proxy: false,
       maxContentLength: MAX_RESPONSE_BYTES,
-      decompress: false,
-      responseType: 'text',
-      transformResponse: [(data: unknown) => data],
+      // Bodies are text already and answers are parsed below: axios's transforms would only parse
+      // each of them once more.
+      transformRequest: [],
+      transformResponse: [],
       validateStatus: () => true,
     });
-    // axios's `timeout` is a socket idle timer: an answer trickled one byte at a time never trips it.
-    // This deadline covers the whole request, whatever timeout the request was given.
-    instance.interceptors.request.use((config) => {
-      config.signal ??= AbortSignal.timeout(config.timeout || connection.timeoutMs);
-      return config;
-    });
-    return instance;
   }
 
   /** Reads are idempotent: transient failures are retried within the budget (the run's, or `options.budget`). */

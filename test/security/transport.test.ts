@@ -1,5 +1,5 @@
 // The HTTP client's guarantees, checked against a recording server that sees every byte the built
-// module sends: only session endpoints, no redirect followed, bodies with Content-Length, the token
+// module sends: only session endpoints, no redirect followed, no proxy, bodies with Content-Length, the token
 // masked even when the server echoes it, answers and args files above the limits refused, and the
 // timeout on every request (also when the server trickles its answer).
 import { expect } from 'chai';
@@ -65,6 +65,16 @@ describe('security: what the module sends over HTTP (recording server)', functio
     rec.respond = () => ({ status: 307, headers: { Location: `http://127.0.0.1:${other.port}/v1/kv/x` } });
     expect(await runFail({ ...at(), state: 'list' })).to.match(/redirect \(307 to .*\), which is never followed/);
     expect(other.requests, 'the redirect target was never contacted').to.have.length(0);
+  });
+
+  it('never sends through a proxy named in the environment, whatever Node version honours it', async () => {
+    const proxy = `http://127.0.0.1:${other.port}`;
+    // NODE_USE_ENV_PROXY makes Node 22.21+ and 24 route its global agent through HTTP(S)_PROXY.
+    const env = { HTTP_PROXY: proxy, HTTPS_PROXY: proxy, http_proxy: proxy, https_proxy: proxy, NODE_USE_ENV_PROXY: '1' };
+    const result = await runOk({ ...at(), state: 'list', token: TOKEN }, { env });
+    expect(result.sessions).to.deep.equal([]);
+    expect(rec.requests.map((r) => r.target)).to.deep.equal(['/v1/session/list']);
+    expect(other.requests, 'the proxy was never contacted').to.have.length(0);
   });
 
   it('masks the token when the server echoes it back, in msg and in the body it reports', async () => {
