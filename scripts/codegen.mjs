@@ -76,9 +76,33 @@ export type State = ModuleParams['state'];
 `;
 }
 
+/** Keywords that only annotate: ajv does not validate with them, but standalone code embeds them. */
+const ANNOTATIONS = new Set(['$schema', 'title', 'description', 'default', 'writeOnly', 'examples', '$comment']);
+
+/**
+ * The schema without its annotations, for the validator: the module compiles and builds whatever the
+ * generated code embeds on every run, and the descriptions were a fifth of the bundle.
+ */
+function withoutAnnotations(schema) {
+  const out = {};
+  for (const [keyword, value] of Object.entries(schema)) {
+    if (ANNOTATIONS.has(keyword)) continue;
+    if (keyword === 'properties') {
+      out.properties = Object.fromEntries(Object.entries(value).map(([name, sub]) => [name, withoutAnnotations(sub)]));
+    } else if (['allOf', 'anyOf', 'oneOf'].includes(keyword)) {
+      out[keyword] = value.map(withoutAnnotations);
+    } else if (['items', 'if', 'then', 'else', 'not'].includes(keyword)) {
+      out[keyword] = withoutAnnotations(value);
+    } else {
+      out[keyword] = value;
+    }
+  }
+  return out;
+}
+
 export function generateValidatorModule(schema, name) {
   const ajv = new Ajv({ allErrors: true, strict: true, strictRequired: false, code: { source: true, esm: true, lines: true } });
-  const validate = ajv.compile(schema);
+  const validate = ajv.compile(withoutAnnotations(schema));
   const code = `${header(name)}/* eslint-disable */\n${standaloneCode(ajv, validate)}`;
   const declaration = `${header(name)}import type { ErrorObject } from 'ajv';
 
