@@ -11,8 +11,10 @@ const NS_PER_UNIT: Record<string, number> = {
   h: 3600e9,
 };
 
-const DURATION = /^(?:\d+(?:\.\d+)?|\.\d+)(?:ns|us|µs|ms|s|m|h)(?:(?:\d+(?:\.\d+)?|\.\d+)(?:ns|us|µs|ms|s|m|h))*$/;
-const PART = /(\d+(?:\.\d+)?|\.\d+)(ns|us|µs|ms|s|m|h)/g;
+// µ is written \u00b5: esbuild escapes non-ASCII text in strings but not in patterns, and one non-ASCII
+// character makes Node decode the whole bundle from UTF-8 into a two-byte string before compiling it.
+const DURATION = /^(?:\d+(?:\.\d+)?|\.\d+)(?:ns|us|\u00b5s|ms|s|m|h)(?:(?:\d+(?:\.\d+)?|\.\d+)(?:ns|us|\u00b5s|ms|s|m|h))*$/;
+const PART = /(\d+(?:\.\d+)?|\.\d+)(ns|us|\u00b5s|ms|s|m|h)/g;
 const SECONDS = /^\s*\d+(?:\.\d+)?\s*$/;
 
 /** Parses seconds (number or numeric string) or a Go duration string into nanoseconds; undefined if neither. */
