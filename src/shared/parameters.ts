@@ -87,10 +87,23 @@ function joinErrors(errors: string[]): string {
   return errors.length === 1 ? (errors[0] as string) : errors.map((e) => e.replace(/\.$/, '')).join('; ');
 }
 
-/** A value that goes into a URL path is percent-encoded, which a lone UTF-16 surrogate cannot be. */
+/** encodeURIComponent throws on a lone UTF-16 surrogate: the very call a URL path needs. */
+function isPercentEncodable(text: string): boolean {
+  try {
+    encodeURIComponent(text);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * A value that goes into a URL path is percent-encoded, which a lone UTF-16 surrogate cannot be. Not
+ * /\p{Surrogate}/u: V8 builds a \p{…} class from ICU tables when the literal is parsed, on every run.
+ */
 export function surrogateErrors(params: Record<string, unknown>, names: readonly string[]): string[] {
   return names
-    .filter((name) => typeof params[name] === 'string' && /\p{Surrogate}/u.test(params[name]))
+    .filter((name) => typeof params[name] === 'string' && !isPercentEncodable(params[name]))
     .map((name) => `value of ${name} must be valid Unicode text, got one with a lone surrogate: ${JSON.stringify(show(params[name]))}`);
 }
 

@@ -7,7 +7,7 @@ import { maskSecrets, MASK } from '../../src/shared/result';
 const settingsOf = (params: Record<string, unknown>) => toSettings(parseArgs(JSON.stringify(params)), {});
 
 describe('security: host, node and masking edge cases', () => {
-  for (const host of ['127.0.0.1:1../kv/secret', '127.0.0.1:8500/v1/kv/x#', 'a/b', 'h?x=1', 'user@127.0.0.1', '[::1', '', 'a b']) {
+  for (const host of ['127.0.0.1:1../kv/secret', '127.0.0.1:8500/v1/kv/x#', 'a/b', 'h?x=1', 'user@127.0.0.1', '[::1', '', 'a b', 'bücher.example/x', 'ä b']) {
     it(`refuses host ${JSON.stringify(host)} before any request`, () => {
       expect(() => settingsOf({ state: 'list', host })).to.throw(/^value of host must be a host name or an IP address/);
     });
@@ -19,14 +19,23 @@ describe('security: host, node and masking edge cases', () => {
     ['10.0.0.1', 'http://10.0.0.1:8500'],
     ['::1', 'http://[::1]:8500'],
     ['[::1]', 'http://[::1]:8500'],
+    // Names that are not ASCII take the Unicode pattern (connection.ts builds it only for them).
+    ['bücher.example', 'http://bücher.example:8500'],
+    ['例え.テスト', 'http://例え.テスト:8500'],
   ]) {
     it(`accepts host ${host}`, () => {
       expect(settingsOf({ state: 'list', host }).connection.baseUrl).to.equal(baseUrl);
     });
   }
 
-  it('refuses a node name with a lone surrogate, which cannot be put in a URL', () => {
-    expect(() => settingsOf({ state: 'node', node: 'a\ud800' })).to.throw(/^value of node must be valid Unicode text/);
+  for (const node of ['a\ud800', '\udc00b', 'a\ud800\ud800']) {
+    it(`refuses the node name ${JSON.stringify(node)} with a lone surrogate, which cannot be put in a URL`, () => {
+      expect(() => settingsOf({ state: 'node', node })).to.throw(/^value of node must be valid Unicode text/);
+    });
+  }
+
+  it('accepts a node name with a character outside the BMP (a surrogate pair)', () => {
+    expect(settingsOf({ state: 'node', node: 'node-😀' }).node).to.equal('node-😀');
   });
 
   it('masks a secret that cannot be percent-encoded instead of throwing', () => {
