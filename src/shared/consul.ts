@@ -1,7 +1,11 @@
 // The one HTTP client for Consul. Every request goes to the configured origin only, never follows a
 // redirect, sends bodies with a Content-Length, carries the token in a header, and has a timeout.
 // Every failure becomes a ConsulError whose message says what was attempted and how to fix it.
-import type { AxiosInstance } from 'axios';
+// Imported at the top, not at the first request: bundled this way axios is compiled with the module's
+// own code in one pass, where a deferred import made V8 parse it twice (lazily, then on first call).
+// Measured with callgrind: ~4% less work for every run that talks to Consul, ~4% more for a run that
+// fails validation, which is the rare one (node:http still loads only at the first request).
+import axios, { type AxiosInstance } from 'axios';
 import { readFileSync } from 'node:fs';
 import type { Agent } from 'node:http';
 import { describeTransportError } from './transport-errors';
@@ -69,8 +73,8 @@ function tlsOptions(connection: ConnectionSettings): TlsOptions | undefined {
 }
 
 export class ConsulClient {
-  /** Created at the first request, so a run that fails validation never loads axios. */
-  private transport?: Promise<AxiosInstance>;
+  /** Created at the first request, so a run that fails validation never reads certificates or loads node:http. */
+  private transport?: AxiosInstance;
   private agent?: Agent;
   /** The run's one retry budget (retry_timeout), shared by every request and by states.ts's create recovery. */
   readonly retry: RetryBudget;
@@ -79,16 +83,14 @@ export class ConsulClient {
     this.retry = new RetryBudget(connection.retryTimeoutMs ?? 0);
   }
 
-  private http(): Promise<AxiosInstance> {
+  private http(): AxiosInstance {
     this.transport ??= this.createTransport();
     return this.transport;
   }
 
-  private async createTransport(): Promise<AxiosInstance> {
+  private createTransport(): AxiosInstance {
     const { connection } = this;
     const tls = tlsOptions(connection);
-    // Loaded here, not at start-up: a run that fails validation never loads axios.
-    const { default: axios } = await import('axios');
     const agent = createAgent(connection.scheme, tls);
     this.agent = agent;
     // Uncompressed: the agent is usually local, and gzip cost both sides more than it saved
@@ -144,7 +146,7 @@ export class ConsulClient {
   ): Promise<ConsulResponse<T>> {
     const request = { method, path };
     const where = `${this.connection.host}:${this.connection.port}`;
-    const http = await this.http();
+    const http = this.http();
     const timeoutMs = budgetLeftMs === undefined ? this.connection.timeoutMs : Math.min(this.connection.timeoutMs, Math.max(budgetLeftMs, MIN_ATTEMPT_MS));
     let response;
     try {
