@@ -1,13 +1,16 @@
 /**
- * The candidates: the fixture every part shares, and the jobs that run our module, the classic
- * Python module and the `node -e 0` floor.
+ * The candidates: the fixture every part shares, and the jobs that run a build's consul_session, the
+ * classic Python module and the two floors: `node -e 0`, and one plain `http.get` (the least any module
+ * that asks Consul one thing can cost).
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { consulHttp, type Agent } from '../test/support/consul';
 import type { Job, RunSpec } from './harness';
 import { expectChanged, idOf, parseResult, sessionsOf } from './checks';
-import { MODULE, NODE, PY_MODULE, PYTHON } from './environment';
+import type { Build } from './builds';
+import { cleanEnv, PY_MODULE, PYTHON } from './environment';
+import type { NodeBinary } from './nodes';
 
 export const STATES = ['list', 'info', 'present_hit', 'present_create', 'absent'] as const;
 export type State = (typeof STATES)[number];
@@ -21,6 +24,8 @@ export interface Fixture {
   hitId: string;
   prefix: string;
   counter: number;
+  /** The session consul_lock runs hold their locks with (created when a build has consul_lock). */
+  lockSession: string;
 }
 
 function writeArgs(fx: Fixture, args: Record<string, unknown>): string {
@@ -29,7 +34,7 @@ function writeArgs(fx: Fixture, args: Record<string, unknown>): string {
   return file;
 }
 
-async function createSession(fx: Fixture, name: string): Promise<string> {
+export async function createSession(fx: Fixture, name: string): Promise<string> {
   const res = await consulHttp(fx.agent, 'PUT', '/v1/session/create', { Name: name, Node: fx.agent.nodeName, LockDelay: '0s' });
   const id = (res.body as { ID?: unknown } | undefined)?.ID;
   if (res.status !== 200 || typeof id !== 'string') throw new Error(`session create: ${res.status} ${res.text}`);
@@ -41,9 +46,10 @@ async function destroySession(fx: Fixture, id: string): Promise<void> {
   if (res.status !== 200) throw new Error(`session destroy ${id}: ${res.status} ${res.text}`);
 }
 
-export function ourSpec(fx: Fixture, args: Record<string, unknown>, port: number): RunSpec {
+/** One run of `module` (a built consul_session.js or consul_lock.js) with `node`, as Ansible starts it. */
+export function moduleSpec(fx: Fixture, node: NodeBinary, module: string, args: Record<string, unknown>, port: number): RunSpec {
   const file = writeArgs(fx, { host: '127.0.0.1', port, ...args });
-  return { cmd: NODE, args: [MODULE, file], env: fx.env, cwd: fx.tmp };
+  return { cmd: node.path, args: [module, file], env: fx.env, cwd: fx.tmp };
 }
 
 export function pySpec(fx: Fixture, args: Record<string, unknown>, port: number): RunSpec {
@@ -56,12 +62,13 @@ export function pySpec(fx: Fixture, args: Record<string, unknown>, port: number)
   };
 }
 
-/** Our module, one job per state; `port` is the agent's or the counting proxy's. */
-export function ourJobs(fx: Fixture, port: () => number): Record<State, Job<any>> { // eslint-disable-line @typescript-eslint/no-explicit-any
+/** A build's consul_session, one job per state (ids `ours:list`, `baseline:list` …); `port` is the agent's or the counting proxy's. */
+export function sessionJobs(fx: Fixture, bin: NodeBinary, build: Build, port: () => number): Record<State, Job<any>> { // eslint-disable-line @typescript-eslint/no-explicit-any
   const node = fx.agent.nodeName;
+  const ourSpec = (args: Record<string, unknown>, p: number): RunSpec => moduleSpec(fx, bin, build.session, args, p);
   const list: Job = {
-    id: 'ours:list',
-    spec: () => ourSpec(fx, { state: 'list' }, port()),
+    id: `${build.id}:list`,
+    spec: () => ourSpec({ state: 'list' }, port()),
     check: (run) => {
       const result = parseResult(run);
       expectChanged(result, false);
@@ -69,16 +76,16 @@ export function ourJobs(fx: Fixture, port: () => number): Record<State, Job<any>
     },
   };
   const info: Job = {
-    id: 'ours:info',
-    spec: () => ourSpec(fx, { state: 'info', id: fx.hitId }, port()),
+    id: `${build.id}:info`,
+    spec: () => ourSpec({ state: 'info', id: fx.hitId }, port()),
     check: (run) => {
       const result = parseResult(run);
       if (sessionsOf(result).length !== 1) throw new Error('info did not find the session');
     },
   };
   const hit: Job = {
-    id: 'ours:present_hit',
-    spec: () => ourSpec(fx, { state: 'present', name: fx.hitName, node }, port()),
+    id: `${build.id}:present_hit`,
+    spec: () => ourSpec({ state: 'present', name: fx.hitName, node }, port()),
     check: (run) => {
       const result = parseResult(run);
       expectChanged(result, false);
@@ -86,20 +93,20 @@ export function ourJobs(fx: Fixture, port: () => number): Record<State, Job<any>
     },
   };
   const create: Job<string> = {
-    id: 'ours:present_create',
+    id: `${build.id}:present_create`,
     setup: () => Promise.resolve(`${fx.prefix}-create-${++fx.counter}`),
-    spec: (name) => ourSpec(fx, { state: 'present', name, node }, port()),
+    spec: (name) => ourSpec({ state: 'present', name, node }, port()),
     check: (run) => expectChanged(parseResult(run), true),
     teardown: (run) => destroySession(fx, idOf(parseResult(run))),
   };
   const absent: Job<string> = {
-    id: 'ours:absent',
+    id: `${build.id}:absent`,
     setup: async () => {
       const name = `${fx.prefix}-absent-${++fx.counter}`;
       await createSession(fx, name);
       return name;
     },
-    spec: (name) => ourSpec(fx, { state: 'absent', name, node }, port()),
+    spec: (name) => ourSpec({ state: 'absent', name, node }, port()),
     check: (run) => expectChanged(parseResult(run), true),
   };
   return { list, info, present_hit: hit, present_create: create, absent };
@@ -148,10 +155,37 @@ export const PY_JOB_OF_STATE: Record<State, string> = {
   absent: 'py:absent',
 };
 
-export const floorJob: Job = {
+export const floorJob = (bin: NodeBinary): Job => ({
   id: 'node -e 0',
-  spec: () => ({ cmd: NODE, args: ['-e', '0'] }),
+  spec: () => ({ cmd: bin.path, args: ['-e', '0'], env: cleanEnv() }),
   check: (run) => {
     if (run.code !== 0) throw new Error(`exit ${String(run.code)}`);
   },
-};
+});
+
+/**
+ * The least a module that asks Consul one thing can cost: read the args file, one GET with node:http,
+ * print the answer as JSON. What a module spends beyond this is its own start-up and its HTTP client.
+ */
+const ONE_GET = `const fs = require('node:fs');
+const http = require('node:http');
+const args = JSON.parse(fs.readFileSync(process.argv[2], 'utf8'));
+http.get({ host: args.host, port: args.port, path: '/v1/session/list', agent: false }, (res) => {
+  let body = '';
+  res.setEncoding('utf8');
+  res.on('data', (chunk) => (body += chunk));
+  res.on('end', () => process.stdout.write(JSON.stringify({ changed: false, sessions: JSON.parse(body) }) + '\\n'));
+});
+`;
+
+export function oneGetJob(fx: Fixture, bin: NodeBinary): Job {
+  const script = path.join(fx.tmp, 'one-get.js');
+  if (!fs.existsSync(script)) fs.writeFileSync(script, ONE_GET);
+  return {
+    id: 'one http.get',
+    spec: () => ({ cmd: bin.path, args: [script, writeArgs(fx, { host: '127.0.0.1', port: fx.agent.httpPort })], env: fx.env, cwd: fx.tmp }),
+    check: (run) => {
+      if (sessionsOf(parseResult(run)).length < 1) throw new Error('one http.get listed no session');
+    },
+  };
+}

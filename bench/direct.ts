@@ -1,32 +1,55 @@
-/** Part 1: one direct run of dist/consul_session.js per state vs `node -e 0` vs the classic Python module. */
+/**
+ * Part 1: one direct run per state of each build's modules with one Node.js binary, against the two
+ * floors (`node -e 0` and one plain http.get) and the classic Python module, all interleaved.
+ */
 import { interleave, ratio, type Job } from './harness';
-import type { BenchResult } from './report';
-import { floorJob, ourJobs, pyJobs, PY_JOB_OF_STATE, STATES, type Fixture } from './candidates';
+import type { DirectPart, DirectRow } from './report';
+import { floorJob, oneGetJob, pyJobs, PY_JOB_OF_STATE, sessionJobs, STATES, type Fixture } from './candidates';
+import { LOCK_STATES, lockJobs } from './lock-candidates';
+import type { Build } from './builds';
 import { log } from './environment';
+import type { NodeBinary } from './nodes';
 import { stat, verdict, type Options } from './shared';
 
-export async function directRuns(fx: Fixture, opts: Options, python: boolean): Promise<BenchResult['direct']> {
-  const ours = ourJobs(fx, () => fx.agent.httpPort);
-  const jobs: Job<any>[] = [floorJob, ...STATES.map((s) => ours[s]), ...(python ? pyJobs(fx, () => fx.agent.httpPort) : [])]; // eslint-disable-line @typescript-eslint/no-explicit-any
-  log(`part 1: direct runs, ${jobs.length} candidates interleaved, ${opts.warmup} warm-up + ${opts.rounds} rounds`);
+export const DIRECT_TARGET = 1.4;
+
+export async function directRuns(fx: Fixture, opts: Options, bin: NodeBinary, builds: Build[], python: boolean): Promise<DirectPart> {
+  const port = () => fx.agent.httpPort;
+  const floor = floorJob(bin);
+  const oneGet = oneGetJob(fx, bin);
+  const jobs: Job<any>[] = [floor, oneGet]; // eslint-disable-line @typescript-eslint/no-explicit-any
+  for (const build of builds) {
+    jobs.push(...Object.values(sessionJobs(fx, bin, build, port)));
+    if (build.lock !== undefined) jobs.push(...Object.values(lockJobs(fx, bin, { ...build, lock: build.lock }, port)));
+  }
+  if (python) jobs.push(...pyJobs(fx, port));
+  log(`part 1 (${bin.version}): direct runs, ${jobs.length} candidates interleaved, ${opts.warmup} warm-up + ${opts.rounds} rounds`);
   const samples = await interleave(jobs, opts.rounds, opts.warmup, (round, total) => {
     if (round % 5 === 0) log(`  round ${round + 1}/${total}`);
   });
-  const floor = stat(samples, floorJob.id)!;
-  const rows: BenchResult['direct']['rows'] = STATES.map((state) => {
+  const floorStat = stat(samples, floor.id)!;
+  const getStat = stat(samples, oneGet.id)!;
+  const hasLock = builds.some((b) => b.id === 'ours' && b.lock !== undefined);
+  const states = [...STATES.map((s) => ['consul_session', s] as const), ...(hasLock ? LOCK_STATES.map((s) => ['consul_lock', s] as const) : [])];
+  const rows: DirectRow[] = states.map(([module, state]) => {
     const o = stat(samples, `ours:${state}`)!;
-    const p = python ? stat(samples, PY_JOB_OF_STATE[state]) : undefined;
-    const oursRatio = ratio(o.median, floor.median);
+    const b = stat(samples, `baseline:${state}`);
+    const p = python && module === 'consul_session' ? stat(samples, PY_JOB_OF_STATE[state]) : undefined;
+    const oursRatio = ratio(o.median, floorStat.median);
     return {
+      module,
       state,
       ours: o,
       oursRatio,
+      oursOverGet: ratio(o.median, getStat.median),
+      baseline: b,
+      baselineRatio: b ? ratio(b.median, floorStat.median) : undefined,
       python: p,
-      pythonRatio: p ? ratio(p.median, floor.median) : undefined,
+      pythonRatio: p ? ratio(p.median, floorStat.median) : undefined,
       pythonOverOurs: p ? ratio(p.median, o.median) : undefined,
-      target: 1.4,
-      verdict: verdict(oursRatio <= 1.4),
+      target: DIRECT_TARGET,
+      verdict: verdict(oursRatio <= DIRECT_TARGET),
     };
   });
-  return { rounds: opts.rounds, warmup: opts.warmup, floor, rows };
+  return { rounds: opts.rounds, warmup: opts.warmup, floor: floorStat, oneGet: getStat, oneGetRatio: ratio(getStat.median, floorStat.median), rows };
 }

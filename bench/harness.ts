@@ -167,14 +167,14 @@ const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi;
 
 /**
  * A plain HTTP forwarder to 127.0.0.1:targetPort that counts the requests it forwards. `names` maps
- * literal path parts to placeholders (e.g. the agent's node name to {node}) so keys read the same in
- * every run.
+ * path parts (text or patterns) to placeholders (e.g. the agent's node name to {node}) so keys read the
+ * same in every run.
  */
-export function startCountingProxy(targetPort: number, names: Record<string, string> = {}): Promise<CountingProxy> {
+export function startCountingProxy(targetPort: number, names: Array<[string | RegExp, string]> = []): Promise<CountingProxy> {
   let counts: Record<string, number> = {};
   const server = http.createServer((req, res) => {
     let pathname = (req.url ?? '/').split('?')[0]!.replace(UUID, '{id}');
-    for (const [literal, placeholder] of Object.entries(names)) pathname = pathname.split(literal).join(placeholder);
+    for (const [part, placeholder] of names) pathname = typeof part === 'string' ? pathname.split(part).join(placeholder) : pathname.replace(part, placeholder);
     const key = `${req.method ?? '?'} ${pathname}`;
     counts[key] = (counts[key] ?? 0) + 1;
     const upstream = http.request(

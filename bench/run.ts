@@ -1,15 +1,15 @@
 /**
- * `npm run bench` — issue 6's benchmark. Starts its own Consul dev agent (free loopback ports, never
- * 8500) and measures, every comparison interleaved within this one run:
- *   1. one direct run of dist/consul_session.js per state vs `node -e 0` vs the classic Python module;
- *   2. a 20-task playbook of ours vs the Python module vs a no-op WANT_JSON node module;
+ * `npm run bench` — the start-up benchmark (issues 6 and 12). Starts its own Consul dev agent (free
+ * loopback ports, never 8500) and measures, with each Node.js binary given (options.ts) and every
+ * comparison interleaved within this one run:
+ *   1. one direct run per state of consul_session (and consul_lock, when built) vs `node -e 0`, vs one
+ *      plain http.get, and vs the classic Python module;
+ *   2. 20-task playbooks of ours vs the Python module vs a no-op WANT_JSON node module;
  *   3. `state: list` of 10,000 sessions: wall time and peak RSS (GNU time's %M);
- *   4. the bundle's size and the HTTP requests each state makes (counted by a proxy of our own).
+ *   4. the bundles' sizes and the HTTP requests each state makes (counted by a proxy of our own).
+ * With `--baseline REV` the modules of that revision run beside this build's, for before/after.
  * Progress goes to stderr; stdout gets a markdown report (README-ready); the figures go to
- * bench/results/latest.json (or --out FILE).
- *
- *   npm run bench -- [--rounds N] [--warmup N] [--playbook-rounds N] [--list-runs N]
- *                    [--sessions N] [--quick] [--no-python] [--out FILE]
+ * bench/results/latest.json (or --out FILE). `--help` lists the options.
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -17,67 +17,39 @@ import * as path from 'node:path';
 import { consulBinary, startDevAgent } from '../test/support/consul';
 import { REPO_ROOT } from '../test/support/ansible';
 import { timedRun } from './harness';
-import { markdownReport, type BenchResult } from './report';
-import { ourSpec, type Fixture } from './candidates';
+import { markdownReport } from './markdown';
+import type { BenchResult, NodeResult } from './report';
+import { createSession, moduleSpec, type Fixture } from './candidates';
+import { heldKey, lockArgs } from './lock-candidates';
 import { idOf, parseResult } from './checks';
+import { baselineBuild, currentBuild, type Build } from './builds';
 import { directRuns } from './direct';
-import { cleanEnv, commandOk, ensureBuilt, firstLine, GNU_TIME, log, NODE, PYTHON, pythonProblem } from './environment';
-import { bigList } from './list10k';
+import { cleanEnv, commandOk, ensureBuilt, firstLine, GNU_TIME, log, NODE_STARTUP_VARIABLES, PYTHON, pythonProblem } from './environment';
+import { bigList, seedList } from './list10k';
+import { resolveNodes } from './nodes';
+import { parseOptions } from './options';
 import { playbooks } from './playbook';
-import { bundleSize, requestCounts } from './requests';
-import { verdict, type Options } from './shared';
+import { bundleSizes, requestCounts } from './requests';
+import { verdict } from './shared';
 
-// ---------------------------------------------------------------------------
-// options
-// ---------------------------------------------------------------------------
-
-function parseOptions(argv: string[]): Options {
-  const opts: Options = {
-    rounds: 20,
-    warmup: 2,
-    playbookRounds: 7,
-    listRuns: 5,
-    sessions: 10_000,
-    quick: false,
-    python: true,
-    out: path.join(REPO_ROOT, 'bench', 'results', 'latest.json'),
-  };
-  const intArg = (name: string, value: string | undefined, min: number): number => {
-    const n = Number(value);
-    if (!Number.isInteger(n) || n < min) throw new Error(`${name} needs an integer ≥ ${min}, got ${String(value)}`);
-    return n;
-  };
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    switch (arg) {
-      case '--rounds': opts.rounds = intArg(arg, argv[++i], 1); break;
-      case '--warmup': opts.warmup = intArg(arg, argv[++i], 0); break;
-      case '--playbook-rounds': opts.playbookRounds = intArg(arg, argv[++i], 1); break;
-      case '--list-runs': opts.listRuns = intArg(arg, argv[++i], 1); break;
-      case '--sessions': opts.sessions = intArg(arg, argv[++i], 1); break;
-      case '--quick': opts.quick = true; break;
-      case '--no-python': opts.python = false; break;
-      case '--out': opts.out = path.resolve(argv[++i] ?? ''); break;
-      case '--help':
-        process.stdout.write(fs.readFileSync(__filename, 'utf8').split('*/')[0]! + '*/\n');
-        process.exit(0);
-        break;
-      default:
-        throw new Error(`unknown argument ${arg} (try --help)`);
-    }
-  }
-  if (opts.quick) opts.warmup = Math.min(opts.warmup, 1);
-  return opts;
+/** The sessions `info` and `present` find, and the lock `lock_held` runs find held: made by the modules themselves. */
+async function prepareFixture(fx: Fixture, builds: Build[], node: Parameters<typeof moduleSpec>[1]): Promise<void> {
+  const ours = builds[0]!;
+  fx.hitName = `${fx.prefix}-hit`;
+  const first = await timedRun(moduleSpec(fx, node, ours.session, { state: 'present', name: fx.hitName, node: fx.agent.nodeName }, fx.agent.httpPort));
+  fx.hitId = idOf(parseResult(first));
+  if (ours.lock === undefined) return;
+  fx.lockSession = await createSession(fx, `${fx.prefix}-locks`);
+  const taken = await timedRun(moduleSpec(fx, node, ours.lock, lockArgs(fx, heldKey(fx)), fx.agent.httpPort));
+  parseResult(taken);
 }
-
-// ---------------------------------------------------------------------------
-// main
-// ---------------------------------------------------------------------------
 
 async function main(): Promise<void> {
   const opts = parseOptions(process.argv.slice(2));
   const started = Date.now();
-  ensureBuilt();
+  const nodes = resolveNodes(opts.nodes);
+  const ours = currentBuild();
+  ensureBuilt(ours.session);
   const pyProblem = pythonProblem(opts.python);
   if (pyProblem) log(`Python module: ${pyProblem}`);
   const python = pyProblem === undefined;
@@ -85,22 +57,25 @@ async function main(): Promise<void> {
   if (!gnuTime) log(`peak memory: skipped, ${GNU_TIME} (GNU time) is missing`);
   const ansible = commandOk('sh', ['-c', 'command -v ansible-playbook']);
   if (!ansible && !opts.quick) log('playbook part: skipped, ansible-playbook is not on PATH (Debian: apt-get install ansible-core)');
+  const dropped = NODE_STARTUP_VARIABLES.filter((name) => process.env[name] !== undefined);
+  if (dropped.length) log(`measuring without ${dropped.join(', ')} (see bench/environment.ts)`);
 
-  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'consul-session-bench-'));
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'consul-bench-'));
+  const builds = [ours, ...(opts.baseline === undefined ? [] : [baselineBuild(opts.baseline, tmp)])];
+  log(`measuring ${builds.map((b) => b.label).join(' and ')} with ${nodes.map((n) => `${n.version} (${n.path})`).join(', ')}`);
   log('starting a Consul dev agent');
   const agent = await startDevAgent();
   try {
-    const fx: Fixture = { agent, tmp, env: cleanEnv(), hitName: '', hitId: '', prefix: `bench-${process.pid}`, counter: 0 };
-    // The session `present` finds and `info` reads: created by the module itself, so it matches exactly.
-    fx.hitName = `${fx.prefix}-hit`;
-    const first = await timedRun(ourSpec(fx, { state: 'present', name: fx.hitName, node: agent.nodeName }, agent.httpPort));
-    fx.hitId = idOf(parseResult(first));
+    const fx: Fixture = { agent, tmp, env: cleanEnv(), hitName: '', hitId: '', prefix: `bench-${process.pid}`, counter: 0, lockSession: '' };
+    await prepareFixture(fx, builds, nodes[0]!);
 
     log('part 4: HTTP requests per state (through a counting proxy)');
-    const requests = await requestCounts(fx, python);
-    const direct = await directRuns(fx, opts, python);
-    const playbook = opts.quick || !ansible ? undefined : await playbooks(fx, opts, python);
-    const big = opts.quick ? undefined : await bigList(fx, opts, python, gnuTime);
+    const requests = await requestCounts(fx, nodes[0]!, ours, python);
+    const results: NodeResult[] = nodes.map((node) => ({ node, direct: undefined!, playbook: undefined, bigList: undefined }));
+    for (const r of results) r.direct = await directRuns(fx, opts, r.node, builds, python);
+    if (!opts.quick && ansible) for (const r of results) r.playbook = await playbooks(fx, opts, r.node, builds, python);
+    const seedSeconds = opts.quick ? undefined : await seedList(fx, opts);
+    if (!opts.quick) for (const r of results) r.bigList = await bigList(fx, opts, r.node, builds, python, gnuTime);
 
     const hitRequests = requests.present_hit?.ours.total ?? NaN;
     const result: BenchResult = {
@@ -108,8 +83,6 @@ async function main(): Promise<void> {
       seconds: Math.round((Date.now() - started) / 1000),
       options: { ...opts },
       environment: {
-        node: process.version,
-        nodePath: NODE,
         cpu: os.cpus()[0]?.model ?? 'unknown',
         cpus: os.cpus().length,
         platform: `${os.type()} ${os.release()}`,
@@ -118,20 +91,20 @@ async function main(): Promise<void> {
         python: python ? firstLine(PYTHON, ['--version']) : undefined,
         commit: firstLine('git', ['-C', REPO_ROOT, 'rev-parse', '--short', 'HEAD']),
         dirty: firstLine('git', ['-C', REPO_ROOT, 'status', '--porcelain', '--', 'src', 'scripts', 'dist']) !== '',
+        dropped,
       },
+      baseline: builds[1]?.label,
       skipped: {
         python: pyProblem,
         playbook: opts.quick ? 'skipped (--quick)' : ansible ? undefined : 'skipped: ansible-playbook is not on PATH',
         bigList: opts.quick ? 'skipped (--quick)' : undefined,
+        lock: ours.lock === undefined ? 'skipped: dist/consul_lock.js does not exist' : undefined,
       },
-      bundle: bundleSize(),
+      bundles: bundleSizes(builds),
       requests,
-      direct,
-      playbook,
-      bigList: big,
-      targets: {
-        presentHitRequests: { value: hitRequests, target: 2, verdict: verdict(hitRequests <= 2) },
-      },
+      seedSeconds,
+      nodes: results,
+      targets: { presentHitRequests: { value: hitRequests, target: 2, verdict: verdict(hitRequests <= 2) } },
     };
     fs.mkdirSync(path.dirname(opts.out), { recursive: true });
     fs.writeFileSync(opts.out, `${JSON.stringify(result, null, 2)}\n`);

@@ -1,20 +1,11 @@
 /**
- * What the benchmark's parts share: the options `npm run bench` parsed, and how a part turns its
- * samples into a summary and a verdict.
+ * What the benchmark's parts share: the options `npm run bench` parsed (options.ts), and how a part
+ * turns its samples into a summary and a verdict.
  */
 import { summarize, type Samples, type Summary } from './harness';
 import type { Verdict } from './report';
 
-export interface Options {
-  rounds: number;
-  warmup: number;
-  playbookRounds: number;
-  listRuns: number;
-  sessions: number;
-  quick: boolean;
-  python: boolean;
-  out: string;
-}
+export type { Options } from './options';
 
 export const stat = (samples: Map<string, Samples>, id: string): Summary | undefined => {
   const s = samples.get(id);

@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import { consulOrSkip } from '../support/consul';
 import { REPO_ROOT } from '../support/ansible';
 import type { BenchResult } from '../../bench/report';
+import { cleanEnv, NODE_STARTUP_VARIABLES } from '../../bench/environment';
 
 function runBench(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
@@ -49,38 +50,62 @@ describe('npm run bench (smoke: --rounds 2 --quick)', function () {
     if (dir) fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  it('times every state against node -e 0, with ratios', () => {
-    expect(result.direct.rounds).to.equal(2);
-    positive(result.direct.floor.median, 'node -e 0 median');
-    expect(result.direct.rows.map((row) => row.state)).to.deep.equal(['list', 'info', 'present_hit', 'present_create', 'absent']);
-    for (const row of result.direct.rows) {
+  it('times every state against node -e 0 and one plain http.get, with ratios', () => {
+    expect(result.nodes).to.have.length(1);
+    const direct = result.nodes[0]!.direct;
+    expect(direct.rounds).to.equal(2);
+    positive(direct.floor.median, 'node -e 0 median');
+    positive(direct.oneGet.median, 'one http.get median');
+    const sessionStates = ['list', 'info', 'present_hit', 'present_create', 'absent'];
+    const lockStates = result.skipped.lock === undefined ? ['lock_acquire', 'lock_held'] : [];
+    expect(direct.rows.map((row) => row.state)).to.deep.equal([...sessionStates, ...lockStates]);
+    for (const row of direct.rows) {
       expect(row.ours.n, row.state).to.equal(2);
       positive(row.ours.median, `${row.state} median`);
       positive(row.oursRatio, `${row.state} ratio`);
+      positive(row.oursOverGet, `${row.state} ÷ http.get`);
       expect(row.verdict).to.be.oneOf(['PASS', 'MISS']);
-      if (result.skipped.python === undefined) {
+      if (result.skipped.python === undefined && row.module === 'consul_session') {
         positive(row.python?.median, `${row.state} Python median`);
         positive(row.pythonRatio, `${row.state} Python ratio`);
       }
     }
   });
 
-  it('counts the HTTP requests of every state and sizes the bundle', () => {
+  it('counts the HTTP requests of every state and sizes the bundles', () => {
     for (const state of ['list', 'info', 'present_hit', 'present_create', 'absent']) {
       positive(result.requests[state]?.ours.total, `${state} requests`);
     }
     expect(result.targets.presentHitRequests.value).to.equal(result.requests.present_hit!.ours.total);
-    positive(result.bundle.bytes, 'bundle bytes');
-    positive(result.bundle.gzipBytes, 'bundle gzip bytes');
-    expect(result.bundle.gzipBytes).to.be.lessThan(result.bundle.bytes);
+    const session = result.bundles['ours:consul_session'];
+    positive(session?.bytes, 'bundle bytes');
+    expect(session!.gzipBytes).to.be.greaterThan(0).and.lessThan(session!.bytes);
+  });
+
+  it('measures without the variables that change Node.js start-up, and says which it dropped', () => {
+    const saved = { NODE_OPTIONS: process.env.NODE_OPTIONS, NODE_EXTRA_CA_CERTS: process.env.NODE_EXTRA_CA_CERTS };
+    process.env.NODE_OPTIONS = '--max-old-space-size=64';
+    process.env.NODE_EXTRA_CA_CERTS = '/nonexistent.pem';
+    try {
+      const env = cleanEnv();
+      expect(env).not.to.have.property('NODE_OPTIONS');
+      expect(env).not.to.have.property('NODE_EXTRA_CA_CERTS');
+      expect(env.PATH).to.equal(process.env.PATH);
+    } finally {
+      for (const [name, value] of Object.entries(saved)) {
+        if (value === undefined) delete process.env[name];
+        else process.env[name] = value;
+      }
+    }
+    expect(result.environment.dropped).to.deep.equal(NODE_STARTUP_VARIABLES.filter((name) => process.env[name] !== undefined));
   });
 
   it('says the quick parts were skipped, and prints a markdown table', () => {
-    expect(result.playbook).to.equal(undefined);
-    expect(result.bigList).to.equal(undefined);
+    expect(result.nodes[0]!.playbook).to.equal(undefined);
+    expect(result.nodes[0]!.bigList).to.equal(undefined);
     expect(result.skipped.playbook).to.match(/--quick/);
     expect(result.skipped.bigList).to.match(/--quick/);
-    expect(stdout).to.include('| state | consul_session.js |');
+    expect(stdout).to.include('| run | this build |');
     expect(stdout).to.match(/\*\*(PASS|MISS)\*\*/);
   });
 });
