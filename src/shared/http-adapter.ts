@@ -14,7 +14,9 @@
 //   - `maxContentLength` is enforced on the bytes received (and on a declared Content-Length up front).
 //
 // It rejects with Node's own error (ECONNREFUSED, ECONNRESET, TLS codes …) or, for its own limits, an
-// Error with a `code` in the same convention; transport-errors.ts and retry.ts read only code and message.
+// Error with a `code` in the same convention. As axios's adapters do, an error after the status line
+// and headers arrived carries `response`: transport-errors.ts reads that as "the answer began, so Consul
+// handled the request", which a create's recovery must know.
 // It imports axios's types only: axios itself is loaded at the first request (consul.ts).
 import type { AxiosAdapter, AxiosResponse, InternalAxiosRequestConfig } from 'axios';
 // The bundle loads node:http and node:https (with tls and crypto) at their first use: a run that fails
@@ -69,11 +71,13 @@ export function nodeHttpAdapter(origin: Origin): AxiosAdapter {
       const maxBytes = config.maxContentLength !== undefined && config.maxContentLength >= 0 ? config.maxContentLength : Infinity;
       let settled = false;
       let deadline: NodeJS.Timeout | undefined;
-      const fail = (error: Error) => {
+      let answer: AxiosResponse | undefined;
+      const fail = (error: Error & { response?: unknown }) => {
         if (settled) return;
         settled = true;
         clearTimeout(deadline);
         request.destroy();
+        if (answer !== undefined && error.response === undefined) error.response = answer;
         reject(error);
       };
       const tooLarge = () => codedError(`maxContentLength size of ${maxBytes} exceeded`, 'ERR_BAD_RESPONSE');
@@ -81,6 +85,8 @@ export function nodeHttpAdapter(origin: Origin): AxiosAdapter {
       const request = transport.request(
         { agent: origin.agent, hostname, port: origin.port, method: (config.method ?? 'get').toUpperCase(), path: url, headers },
         (response: IncomingMessage) => {
+          const head: AxiosResponse = { data: undefined, status: response.statusCode ?? 0, statusText: response.statusMessage ?? '', headers: response.headers, config, request };
+          answer = head;
           if (Number(response.headers['content-length']) > maxBytes) return fail(tooLarge());
           const chunks: Buffer[] = [];
           let received = 0;
@@ -90,18 +96,15 @@ export function nodeHttpAdapter(origin: Origin): AxiosAdapter {
             else chunks.push(chunk);
           });
           response.on('error', fail);
+          // A connection that closes mid-body does not always say so with an 'error'.
+          response.on('close', () => {
+            if (!response.complete) fail(codedError('the connection closed before the answer ended', 'ECONNRESET'));
+          });
           response.on('end', () => {
             if (settled) return;
             settled = true;
             clearTimeout(deadline);
-            const result: AxiosResponse = {
-              data: Buffer.concat(chunks, received).toString('utf8'),
-              status: response.statusCode ?? 0,
-              statusText: response.statusMessage ?? '',
-              headers: response.headers,
-              config,
-              request,
-            };
+            const result: AxiosResponse = { ...head, data: Buffer.concat(chunks, received).toString('utf8') };
             const valid = config.validateStatus ?? ((status: number) => status >= 200 && status < 300);
             if (valid(result.status)) resolve(result);
             else reject(Object.assign(codedError(`Request failed with status code ${result.status}`, 'ERR_BAD_RESPONSE'), { response: result }));

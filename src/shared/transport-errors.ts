@@ -1,8 +1,9 @@
 // Errors below HTTP (no complete answer) in words a user can act on: which host and port, what went
 // wrong, and which parameter fixes it; and what happened to the request, which the retry policy and a
 // create's "did it happen?" recovery decide on. That is read from what the client saw (did a
-// connection open, did an answer begin, did a timer fire), not from one error code: axios reports an
-// answer cut off mid-body as ERR_BAD_RESPONSE, the code it also uses for an answer that is too large.
+// connection open, did an answer begin, did a timer fire), not from one error code: one code can mean
+// both (axios's ERR_BAD_RESPONSE was an answer cut off and one too large; a reset is ECONNRESET before
+// and after the answer began).
 import type { ConnectionSettings } from './connection';
 
 /** What became of a request that got no complete answer. */
@@ -40,7 +41,7 @@ interface TransportError {
 function errorFields(error: unknown): { code?: string; message: string; answerBegan: boolean } {
   const e = error as { code?: unknown; message?: unknown; cause?: { code?: unknown }; response?: unknown };
   const code = typeof e?.code === 'string' ? e.code : typeof e?.cause?.code === 'string' ? e.cause.code : undefined;
-  // axios attaches the response once its status line and headers have arrived.
+  // The adapter (http-adapter.ts), like axios's own, attaches the response once its head has arrived.
   const answerBegan = typeof e === 'object' && e !== null && e.response !== undefined && e.response !== null;
   return { code, message: typeof e?.message === 'string' ? e.message : String(error), answerBegan };
 }
@@ -59,8 +60,8 @@ export function describeTransportError(error: unknown, connection: ConnectionSet
       message: `no Consul agent answers at ${at} (connection refused). Check host and port (or CONSUL_HTTP_ADDR) and that the agent is running.`,
     };
   }
-  // ERR_CANCELED: the whole-request deadline (consul.ts) aborted an answer that was still trickling in.
-  // axios's own timer says ECONNABORTED with "timeout of … exceeded"; a reset says ECONNABORTED without it.
+  // The adapter's whole-request deadline says ETIMEDOUT ("timeout of … exceeded"). ERR_CANCELED and a
+  // message with "timeout" are what axios says for an aborted request or its own timer.
   if (code === 'ETIMEDOUT' || code === 'ERR_CANCELED' || /timeout/i.test(message)) {
     const asCode = code === undefined || code === 'ERR_CANCELED' ? 'ETIMEDOUT' : code;
     return { code: asCode, failure: 'timeout', message: `Consul at ${at} did not answer within ${seconds} s (timeout).` };

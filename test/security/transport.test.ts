@@ -71,8 +71,7 @@ describe('security: what the module sends over HTTP (recording server)', functio
     const proxy = `http://127.0.0.1:${other.port}`;
     // NODE_USE_ENV_PROXY makes Node 22.21+ and 24 route its global agent through HTTP(S)_PROXY.
     const env = { HTTP_PROXY: proxy, HTTPS_PROXY: proxy, http_proxy: proxy, https_proxy: proxy, NODE_USE_ENV_PROXY: '1' };
-    const result = await runOk({ ...at(), state: 'list', token: TOKEN }, { env });
-    expect(result.sessions).to.deep.equal([]);
+    await runOk({ ...at(), state: 'list', token: TOKEN }, { env });
     expect(rec.requests.map((r) => r.target)).to.deep.equal(['/v1/session/list']);
     expect(other.requests, 'the proxy was never contacted').to.have.length(0);
   });

@@ -1,6 +1,6 @@
 // The axios adapter's own guarantees, through axios itself (as ConsulClient uses it) against a tiny
-// local server: only paths on the one origin, and the answer-size limit enforced before and while
-// reading. The module-level proofs (redirects, proxy, Content-Length, the deadline) are in
+// local server: only paths on the one origin, the answer-size limit enforced before and while
+// reading, and an answer cut off mid-body reported with the response that began. The module-level proofs (redirects, proxy, Content-Length, the deadline) are in
 // test/security/transport.test.ts.
 import axios, { type AxiosInstance } from 'axios';
 import { expect } from 'chai';
@@ -61,6 +61,29 @@ describe('nodeHttpAdapter (axios adapter over node:http)', () => {
       expect(seen).to.deep.equal([]);
     });
   }
+
+  for (const [how, headers] of [
+    ['a declared length', { 'Content-Length': '12' }],
+    ['a chunked answer', {}],
+  ] as const) {
+    it(`rejects ${how} cut off mid-body, with the response that began (Consul did handle the request)`, async () => {
+      handler = (_req, res) => {
+        res.writeHead(200, headers);
+        res.write('[{"ID":');
+        setTimeout(() => res.socket?.destroy(), 20);
+      };
+      const error = (await rejection(client.get('/v1/session/list'))) as { code?: string; response?: { status?: number } };
+      expect(error.response?.status).to.equal(200);
+      expect(error.code).to.be.oneOf(['ECONNRESET', 'ERR_STREAM_PREMATURE_CLOSE']);
+    });
+  }
+
+  it('rejects a connection closed before any answer without a response', async () => {
+    handler = (req) => req.socket.destroy();
+    const error = (await rejection(client.get('/v1/session/list'))) as { code?: string; response?: unknown };
+    expect(error.response).to.equal(undefined);
+    expect(error.code).to.equal('ECONNRESET');
+  });
 
   it('refuses an answer whose Content-Length is over maxContentLength before reading it', async () => {
     handler = (_req, res) => {
