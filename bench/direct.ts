@@ -2,14 +2,14 @@
  * Part 1: one direct run per state of each build's modules with one Node.js binary, against the two
  * floors (`node -e 0` and one plain http.get) and the classic Python module, all interleaved.
  */
-import { interleave, ratio, type Job } from './harness';
+import { interleave, type Job } from './harness';
 import type { DirectPart, DirectRow } from './report';
 import { floorJob, oneGetJob, pyJobs, PY_JOB_OF_STATE, sessionJobs, STATES, type Fixture } from './candidates';
 import { LOCK_STATES, lockJobs } from './lock-candidates';
 import type { Build } from './builds';
 import { log } from './environment';
 import type { NodeBinary } from './nodes';
-import { stat, verdict, type Options } from './shared';
+import { pairedRatio, stat, verdict, type Options } from './shared';
 
 export const DIRECT_TARGET = 1.4;
 
@@ -32,24 +32,23 @@ export async function directRuns(fx: Fixture, opts: Options, bin: NodeBinary, bu
   const hasLock = builds.some((b) => b.id === 'ours' && b.lock !== undefined);
   const states = [...STATES.map((s) => ['consul_session', s] as const), ...(hasLock ? LOCK_STATES.map((s) => ['consul_lock', s] as const) : [])];
   const rows: DirectRow[] = states.map(([module, state]) => {
-    const o = stat(samples, `ours:${state}`)!;
-    const b = stat(samples, `baseline:${state}`);
-    const p = python && module === 'consul_session' ? stat(samples, PY_JOB_OF_STATE[state]) : undefined;
-    const oursRatio = ratio(o.median, floorStat.median);
+    const [oursId, baselineId] = [`ours:${state}`, `baseline:${state}`];
+    const pyId = python && module === 'consul_session' ? PY_JOB_OF_STATE[state] : undefined;
+    const oursRatio = pairedRatio(samples, oursId, floor.id)!;
     return {
       module,
       state,
-      ours: o,
+      ours: stat(samples, oursId)!,
       oursRatio,
-      oursOverGet: ratio(o.median, getStat.median),
-      baseline: b,
-      baselineRatio: b ? ratio(b.median, floorStat.median) : undefined,
-      python: p,
-      pythonRatio: p ? ratio(p.median, floorStat.median) : undefined,
-      pythonOverOurs: p ? ratio(p.median, o.median) : undefined,
+      oursOverGet: pairedRatio(samples, oursId, oneGet.id)!,
+      baseline: stat(samples, baselineId),
+      baselineRatio: pairedRatio(samples, baselineId, floor.id),
+      python: pyId === undefined ? undefined : stat(samples, pyId),
+      pythonRatio: pyId === undefined ? undefined : pairedRatio(samples, pyId, floor.id),
+      pythonOverOurs: pyId === undefined ? undefined : pairedRatio(samples, pyId, oursId),
       target: DIRECT_TARGET,
       verdict: verdict(oursRatio <= DIRECT_TARGET),
     };
   });
-  return { rounds: opts.rounds, warmup: opts.warmup, floor: floorStat, oneGet: getStat, oneGetRatio: ratio(getStat.median, floorStat.median), rows };
+  return { rounds: opts.rounds, warmup: opts.warmup, floor: floorStat, oneGet: getStat, oneGetRatio: pairedRatio(samples, oneGet.id, floor.id)!, rows };
 }

@@ -129,8 +129,9 @@ export function markdownReport(r: BenchResult): string {
   const out: string[] = [
     `Measured by \`npm run bench\` on ${r.when.slice(0, 10)}: ${env.cpus} × ${env.cpu}, ${r.nodes.map((n) => `Node.js ${n.node.version}`).join(' and ')}, ` +
       `${env.consul || 'Consul'} (dev agent), ${env.python ?? 'no Python'}, ${env.ansible ?? 'no Ansible'}; ` +
-      `commit ${env.commit}${env.dirty ? ' plus uncommitted changes' : ''}. Medians; every ratio compares runs ` +
-      `interleaved within the same benchmark run (this machine is shared, so absolute times are context only).` +
+      `commit ${env.commit}${env.dirty ? ' plus uncommitted changes' : ''}. Times are medians. Every candidate runs once per ` +
+      `round, in an order rotated each round, and every ratio is the median of the per-round ratios (this machine is ` +
+      `shared: runs of one round meet the same load, so absolute times are context only).` +
       (env.dropped.length ? ` Measured without ${env.dropped.map((v) => `\`${v}\``).join(', ')}, which this machine sets and Node reads at every start.` : ''),
     '',
     ...beforeAfter(r),

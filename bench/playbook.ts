@@ -6,14 +6,14 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ansibleEnv, lastJsonDocument, ranOurModule, REPO_ROOT, type HostResult } from '../test/support/ansible';
-import { interleave, ratio, type Job } from './harness';
+import { interleave, type Job } from './harness';
 import type { PlaybookPart, PlaybookRow } from './report';
 import type { Fixture } from './candidates';
 import type { Build } from './builds';
 import { heldKey, lockArgs } from './lock-candidates';
 import { cleanEnv, log, PYTHON } from './environment';
 import type { NodeBinary } from './nodes';
-import { stat, verdict, type Options } from './shared';
+import { pairedRatio, stat, verdict, type Options } from './shared';
 
 export const PLAY_TASKS = 20;
 export const PLAYBOOK_TARGET = 1.15;
@@ -109,8 +109,8 @@ export async function playbooks(fx: Fixture, opts: Options, bin: NodeBinary, bui
     .filter((v) => v.id !== 'noop' && v.id !== 'python')
     .map((v) => {
       const s = stat(samples, v.id)!;
-      const overNoop = ratio(s.median, noop.median);
-      const pythonOver = py && v.id.endsWith(':session') ? ratio(py.median, s.median) : undefined;
+      const overNoop = pairedRatio(samples, v.id, 'noop')!;
+      const pythonOver = py && v.id.endsWith(':session') ? pairedRatio(samples, 'python', v.id) : undefined;
       return {
         id: v.id,
         playbook: s,

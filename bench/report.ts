@@ -18,9 +18,9 @@ export interface DirectRow {
   /** list, info, present_hit, present_create, absent; lock_acquire, lock_held */
   state: string;
   ours: Summary;
-  /** ours' median / `node -e 0`'s median */
+  /** ours ÷ `node -e 0`; this and every ratio below: the median of per-round ratios (shared.ts pairedRatio) */
   oursRatio: number;
-  /** ours' median / one plain http.get's median */
+  /** ours ÷ one plain http.get */
   oursOverGet: number;
   baseline: Summary | undefined;
   baselineRatio: number | undefined;
