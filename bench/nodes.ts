@@ -1,7 +1,8 @@
 /**
  * The Node.js binaries the bench measures. Node's own start-up differs by major version (Node 22
  * starts with less work than 20), so every figure is per binary. A `--node` value is a path, or a major
- * version that scripts/fetch-node.sh turns into a path (it prints one, or fails saying why).
+ * version that scripts/fetch-node.sh turns into a path (it prints one, or fails saying why). Without
+ * any, the majors users run most (DEFAULT_MAJORS) are fetched that way, each one that can be had.
  */
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -15,6 +16,7 @@ export interface NodeBinary {
 }
 
 const FETCH_NODE = path.join(REPO_ROOT, 'scripts', 'fetch-node.sh');
+export const DEFAULT_MAJORS = ['20', '22'];
 
 function versionOf(bin: string): string {
   const res = spawnSync(bin, ['--version'], { encoding: 'utf8' });
@@ -34,8 +36,22 @@ function pathOf(spec: string): string {
   return found;
 }
 
-/** The binaries to measure, in the order given; the bench's own node when none is given. */
-export function resolveNodes(specs: string[]): NodeBinary[] {
-  const paths = specs.length ? specs.map(pathOf) : [process.execPath];
-  return paths.map((bin) => ({ path: bin, version: versionOf(bin) }));
+/** DEFAULT_MAJORS that fetch-node.sh can provide (it reuses the machine's node for its own major). */
+function defaultPaths(log: (line: string) => void): string[] {
+  if (!fs.existsSync(FETCH_NODE)) return [process.execPath];
+  const found: string[] = [];
+  for (const major of DEFAULT_MAJORS) {
+    try {
+      found.push(pathOf(major));
+    } catch (error) {
+      log(`Node.js ${major} skipped: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+  return found.length ? found : [process.execPath];
+}
+
+/** The binaries to measure, in the order given; DEFAULT_MAJORS when none is given. */
+export function resolveNodes(specs: string[], log: (line: string) => void): NodeBinary[] {
+  const paths = specs.length ? specs.map(pathOf) : defaultPaths(log);
+  return [...new Set(paths)].map((bin) => ({ path: bin, version: versionOf(bin) }));
 }

@@ -1,7 +1,7 @@
 /**
  * `npm run bench` options. Node.js binaries to measure come from `--node` (repeatable) or BENCH_NODES
  * (colon-separated); each is a path, or a major version that scripts/fetch-node.sh resolves (see
- * nodes.ts). Without either, the node that runs the bench is measured.
+ * nodes.ts). Without either, Node.js 20 and 22 are measured.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -26,7 +26,8 @@ export const USAGE = `npm run bench -- [--rounds N] [--warmup N] [--playbook-rou
                  [--node PATH|MAJOR]... [--baseline REV|DIR] [--quick] [--no-python] [--out FILE]
 
   --node PATH|MAJOR  measure with this Node.js (repeatable; also BENCH_NODES=a:b). A bare major version
-                     such as 22 is resolved by scripts/fetch-node.sh. Default: the node running the bench.
+                     such as 22 is resolved by scripts/fetch-node.sh. Default: 20 and 22 (fetched into
+                     .cache/node/ unless the machine's node is that major).
   --baseline REV     also measure dist/*.js of that git revision (or of DIR/dist), interleaved with
                      the current build, for a before/after table.
   --quick            direct runs only (no playbook, no 10,000-session list); for the smoke test.`;

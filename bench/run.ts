@@ -47,7 +47,7 @@ async function prepareFixture(fx: Fixture, builds: Build[], node: Parameters<typ
 async function main(): Promise<void> {
   const opts = parseOptions(process.argv.slice(2));
   const started = Date.now();
-  const nodes = resolveNodes(opts.nodes);
+  const nodes = resolveNodes(opts.nodes, log);
   const ours = currentBuild();
   ensureBuilt(ours.session);
   const pyProblem = pythonProblem(opts.python);
