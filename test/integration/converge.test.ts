@@ -2,7 +2,8 @@
 // replace cut short, and runs racing with DIFFERENT settings for one name (the newest request wins; the
 // other run fails saying so, or finished before it and was replaced; never two sessions, never none).
 import { expect } from 'chai';
-import { consulHttp, consulOrSkip, startDevAgent, type Agent } from '../support/consul';
+import { consulHttp, type Agent } from '../support/consul';
+import { devAgentForSuite } from '../support/dev-agent-suite';
 import type { ConsulSession as Session } from '../../src/shared/sessions';
 import { startFaultProxy } from '../support/fault-proxy';
 import type { RequestHead } from '../support/http-framing';
@@ -22,14 +23,9 @@ describe('present converges on one session per name', function () {
   const createDirectly = async (name: string, lockDelay: string) =>
     ((await consulHttp(agent, 'PUT', '/v1/session/create', { Name: name, Node: 'node-c', LockDelay: lockDelay })).body as { ID: string }).ID;
 
-  before(async function () {
-    consulOrSkip(this);
-    agent = await startDevAgent({ nodeName: 'node-c' });
-    env = { CONSUL_HTTP_ADDR: agent.httpAddr };
-  });
-
-  after(async () => {
-    await agent?.stop();
+  devAgentForSuite('node-c', (started, startedEnv) => {
+    agent = started;
+    env = startedEnv;
   });
 
   describe('what a replace cut short leaves behind (issue 9, bug 2)', () => {

@@ -1,7 +1,8 @@
 // consul_lock's states against a real 1.8.7 agent: acquire, release and info, idempotence, check and
 // diff mode, and keys and values that must reach Consul exactly as given — and nowhere else.
 import { expect } from 'chai';
-import { consulHttp, consulOrSkip, startDevAgent, type Agent } from '../support/consul';
+import { consulHttp, type Agent } from '../support/consul';
+import { devAgentForSuite } from '../support/dev-agent-suite';
 import { createSession, decoded, kvEntry, lockDirectly, lockFail, lockOk } from '../support/locks';
 import { runModule } from '../support/module';
 import { startRecordingProxy } from '../support/recording-proxy';
@@ -13,16 +14,14 @@ describe('consul_lock against a real agent', function () {
   let mine: string;
   let theirs: string;
 
-  before(async function () {
-    consulOrSkip(this);
-    agent = await startDevAgent({ nodeName: 'lock-node' });
-    env = { CONSUL_HTTP_ADDR: agent.httpAddr };
-    mine = await createSession(agent, { Name: 'mine' });
-    theirs = await createSession(agent, { Name: 'theirs' });
+  devAgentForSuite('lock-node', (started, startedEnv) => {
+    agent = started;
+    env = startedEnv;
   });
 
-  after(async () => {
-    await agent?.stop();
+  before(async function () {
+    mine = await createSession(agent, { Name: 'mine' });
+    theirs = await createSession(agent, { Name: 'theirs' });
   });
 
   it('acquires a free lock once, then reports no change; a new value is written and is a change', async () => {

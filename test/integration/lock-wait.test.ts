@@ -2,7 +2,8 @@
 // holder's invalidation and lock-delay, and beyond its own session's TTL (renewing it) — with blocking
 // queries, never a busy poll.
 import { expect } from 'chai';
-import { consulOrSkip, startDevAgent, type Agent } from '../support/consul';
+import { type Agent } from '../support/consul';
+import { devAgentForSuite } from '../support/dev-agent-suite';
 import { createSession, kvEntry, lockDirectly, lockFail, lockOk } from '../support/locks';
 import { runModule } from '../support/module';
 import { startRecordingProxy, type ProxiedRequest } from '../support/recording-proxy';
@@ -15,14 +16,9 @@ describe('consul_lock waiting against a real agent', function () {
   let agent: Agent;
   let env: NodeJS.ProcessEnv;
 
-  before(async function () {
-    consulOrSkip(this);
-    agent = await startDevAgent({ nodeName: 'wait-node' });
-    env = { CONSUL_HTTP_ADDR: agent.httpAddr };
-  });
-
-  after(async () => {
-    await agent?.stop();
+  devAgentForSuite('wait-node', (started, startedEnv) => {
+    agent = started;
+    env = startedEnv;
   });
 
   it('waits until the holder releases, with a handful of blocking queries', async () => {

@@ -1,7 +1,8 @@
 // consul_session state=renewed against a real 1.8.7 agent: TTL timers reset, sessions kept alive past
 // the point where Consul would invalidate them, clear failures for sessions that are gone.
 import { expect } from 'chai';
-import { consulOrSkip, startDevAgent, type Agent } from '../support/consul';
+import { type Agent } from '../support/consul';
+import { devAgentForSuite } from '../support/dev-agent-suite';
 import { createSession, sessionExists } from '../support/locks';
 import { runFail, runOk } from '../support/module';
 import { startRecordingProxy } from '../support/recording-proxy';
@@ -13,14 +14,9 @@ describe('consul_session state=renewed against a real agent', function () {
   let agent: Agent;
   let env: NodeJS.ProcessEnv;
 
-  before(async function () {
-    consulOrSkip(this);
-    agent = await startDevAgent({ nodeName: 'renew-node' });
-    env = { CONSUL_HTTP_ADDR: agent.httpAddr };
-  });
-
-  after(async () => {
-    await agent?.stop();
+  devAgentForSuite('renew-node', (started, startedEnv) => {
+    agent = started;
+    env = startedEnv;
   });
 
   it('renews by id: changed, with the TTL as Consul answered it', async () => {

@@ -1,6 +1,7 @@
 // Every state of the BUILT module against a real Consul 1.8.7 dev agent.
 import { expect } from 'chai';
-import { consulHttp, consulOrSkip, startDevAgent, type Agent } from '../support/consul';
+import { consulHttp, type Agent } from '../support/consul';
+import { devAgentForSuite } from '../support/dev-agent-suite';
 import type { ConsulSession as Session } from '../../src/shared/sessions';
 import { runFail, runModule, runOk } from '../support/module';
 
@@ -12,14 +13,9 @@ describe('consul_session against a real agent', function () {
   const allSessions = async () => (await consulHttp(agent, 'GET', '/v1/session/list')).body as Session[];
   const named = async (name: string) => (await allSessions()).filter((s) => s.Name === name);
 
-  before(async function () {
-    consulOrSkip(this);
-    agent = await startDevAgent({ nodeName: 'node-a' });
-    env = { CONSUL_HTTP_ADDR: agent.httpAddr };
-  });
-
-  after(async () => {
-    await agent?.stop();
+  devAgentForSuite('node-a', (started, startedEnv) => {
+    agent = started;
+    env = startedEnv;
   });
 
   describe('present', () => {
