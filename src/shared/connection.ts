@@ -2,6 +2,7 @@
 // become the one ConnectionSettings the Consul client is built from, and the checks and warnings that
 // belong to them whichever module runs.
 import { isIPv6 } from 'node:net';
+import { domainToASCII } from 'node:url';
 import { show } from './coerce';
 
 /** The shared options after conversion and defaults (the generated ModuleParams of every module include them). */
@@ -22,7 +23,10 @@ export interface ConnectionParams {
 export interface ConnectionSettings {
   /** scheme://host:port, the only origin any request goes to. */
   baseUrl: string;
+  /** As given: what messages name. */
   host: string;
+  /** What is connected to and sent as Host: a name that is not ASCII in its IDNA (punycode) form. */
+  address?: string;
   port: number;
   scheme: 'http' | 'https';
   validateCerts: boolean;
@@ -51,11 +55,14 @@ function isHostName(host: string): boolean {
   );
 }
 
+/** A host name that is not ASCII goes on the wire in its IDNA form; '' when it has none. */
+const asciiHost = (host: string) => (/^[\x21-\x7e]*$/.test(host) ? host : domainToASCII(host));
+
 export function hostErrors(host: unknown): string[] {
   if (typeof host !== 'string') return [];
   const bare = host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host;
   // Only an address with a colon can be IPv6; net.isIPv6's first call costs ~5 ms of regex set-up.
-  if (bare.includes(':') ? isIPv6(bare) : isHostName(host)) return [];
+  if (bare.includes(':') ? isIPv6(bare) : isHostName(host) && asciiHost(host) !== '') return [];
   return [`value of host must be a host name or an IP address, without scheme, port or path, got: ${JSON.stringify(show(host))}`];
 }
 
@@ -64,6 +71,7 @@ export function connectionOf(p: ConnectionParams): ConnectionSettings {
   return {
     baseUrl: `${p.scheme}://${hostInUrl}:${p.port}`,
     host: p.host,
+    address: p.host.includes(':') ? p.host : asciiHost(p.host),
     port: p.port,
     scheme: p.scheme,
     validateCerts: p.validate_certs,
@@ -74,6 +82,12 @@ export function connectionOf(p: ConnectionParams): ConnectionSettings {
     timeoutMs: Math.round(p.timeout * 1000),
     retryTimeoutMs: Math.round(p.retry_timeout * 1000),
   };
+}
+
+/** The token travels in a header, which can carry printable ASCII only; never echoed (it is a secret). */
+export function tokenErrors(token: unknown): string[] {
+  if (typeof token !== 'string' || /^[\x20-\x7e]*$/.test(token)) return [];
+  return ['value of token must be printable ASCII (an ACL token is a UUID or a secret ID of such characters); it was not, and is not shown'];
 }
 
 export function connectionWarnings(p: ConnectionParams): string[] {

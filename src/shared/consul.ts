@@ -100,7 +100,7 @@ export class ConsulClient {
     return axios.create({
       // Our adapter (http-adapter.ts) sends to this one agent only, without proxy, never following a
       // redirect, and makes `timeout` a deadline for the whole request, not a socket idle timer.
-      adapter: nodeHttpAdapter({ scheme: connection.scheme, host: connection.host, port: connection.port, agent }),
+      adapter: nodeHttpAdapter({ scheme: connection.scheme, host: connection.address ?? connection.host, port: connection.port, agent }),
       timeout: connection.timeoutMs,
       headers,
       maxContentLength: MAX_RESPONSE_BYTES,

@@ -5,7 +5,7 @@
 import type { ErrorObject } from 'ajv';
 import type { AnsibleFlags, ModuleArgs } from './args';
 import { convertObject, show } from './coerce';
-import { connectionOf, connectionWarnings, hostErrors, type ConnectionParams, type ConnectionSettings } from './connection';
+import { connectionOf, connectionWarnings, hostErrors, tokenErrors, type ConnectionParams, type ConnectionSettings } from './connection';
 import { applyEnvFallbacks } from './env';
 import { ModuleFailure } from './errors';
 import type { ParameterTable } from './option-spec';
@@ -126,7 +126,7 @@ export function parseParameters<P extends ConnectionParams>(
   options.prepare?.(raw);
   const converted = convertObject(raw, table.options, errors, env, [], table.moduleName);
   errors.push(...validateParams(table, converted, raw));
-  errors.push(...hostErrors(converted.host));
+  errors.push(...hostErrors(converted.host), ...tokenErrors(converted.token));
   errors.push(...(options.check?.(converted) ?? []));
   if (errors.length) throw new ModuleFailure(joinErrors(errors), errors.length > 1 ? { errors } : {});
   return converted as unknown as P;

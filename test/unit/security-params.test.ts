@@ -28,6 +28,19 @@ describe('security: host, node and masking edge cases', () => {
     });
   }
 
+  // Found by the fuzz test once requests went through our own adapter: Node refuses such header values.
+  it('connects to and sends as Host the IDNA form of a host name that is not ASCII', () => {
+    expect(settingsOf({ state: 'list', host: 'bücher.example' }).connection.address).to.equal('xn--bcher-kva.example');
+    expect(settingsOf({ state: 'list', host: '127.0.0.1\ufb00' }).connection.address).to.equal('127.0.0.1ff');
+    expect(settingsOf({ state: 'list', host: '::1' }).connection.address).to.equal('::1');
+  });
+
+  for (const token of ['tok\ud800en', 'tök', 'a\nb', '\u0000']) {
+    it(`refuses the token ${JSON.stringify(token)}, which no HTTP header can carry, without showing it`, () => {
+      expect(() => settingsOf({ state: 'list', token })).to.throw(/^value of token must be printable ASCII .* is not shown$/);
+    });
+  }
+
   for (const node of ['a\ud800', '\udc00b', 'a\ud800\ud800']) {
     it(`refuses the node name ${JSON.stringify(node)} with a lone surrogate, which cannot be put in a URL`, () => {
       expect(() => settingsOf({ state: 'node', node })).to.throw(/^value of node must be valid Unicode text/);
