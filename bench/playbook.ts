@@ -11,7 +11,7 @@ import type { PlaybookPart, PlaybookRow } from './report';
 import type { Fixture } from './candidates';
 import type { Build } from './builds';
 import { heldKey, lockArgs } from './lock-candidates';
-import { cleanEnv, log, PYTHON } from './environment';
+import { log, NODE_STARTUP_VARIABLES, PYTHON } from './environment';
 import type { NodeBinary } from './nodes';
 import { pairedRatio, stat, verdict, type Options } from './shared';
 
@@ -85,8 +85,9 @@ export async function playbooks(fx: Fixture, opts: Options, bin: NodeBinary, bui
   const variants = variantsOf(fx, builds, python);
   const jobs: Job[] = variants.map((v) => {
     const dir = prepare(fx, bin, v);
-    const env = ansibleEnv({ ...cleanEnv(), ANSIBLE_CONFIG: path.join(dir, 'ansible.cfg'), ANSIBLE_NOCOLOR: '1' });
-    for (const key of Object.keys(env)) if (key.startsWith('CONSUL_') || /_proxy$/i.test(key)) delete env[key];
+    // ansibleEnv starts from the bench's own environment: take out again what cleanEnv() leaves out.
+    const env = ansibleEnv({ ANSIBLE_CONFIG: path.join(dir, 'ansible.cfg'), ANSIBLE_NOCOLOR: '1' });
+    for (const key of Object.keys(env)) if (key.startsWith('CONSUL_') || /_proxy$/i.test(key) || NODE_STARTUP_VARIABLES.includes(key)) delete env[key];
     return {
       id: v.id,
       spec: () => ({ cmd: 'ansible-playbook', args: ['play.yml'], cwd: dir, env, timeoutMs: 300_000 }),
