@@ -45,5 +45,6 @@ export function baselineBuild(spec: string, tmp: string): Build {
   const session = copy('consul_session.js');
   if (session === undefined) throw new Error(`--baseline ${spec}: no dist/consul_session.js there`);
   const short = fromDir ? spec : spawnSync('git', ['-C', REPO_ROOT, 'rev-parse', '--short', spec], { encoding: 'utf8' }).stdout.trim();
-  return { id: 'baseline', label: `baseline ${fromDir ? spec : `${spec} (${short})`}`, session, lock: copy('consul_lock.js') };
+  const name = fromDir || short === spec ? spec : `${spec} (${short})`;
+  return { id: 'baseline', label: `baseline ${name}`, session, lock: copy('consul_lock.js') };
 }
