@@ -17,7 +17,7 @@
 // Error with a `code` in the same convention. As axios's adapters do, an error after the status line
 // and headers arrived carries `response`: transport-errors.ts reads that as "the answer began, so Consul
 // handled the request", which a create's recovery must know.
-// It imports axios's types only: axios itself is loaded at the first request (consul.ts).
+// It imports axios's types only; consul.ts imports axios itself and hands it this adapter.
 import type { AxiosAdapter, AxiosResponse, InternalAxiosRequestConfig } from 'axios';
 // The bundle loads node:http and node:https (with tls and crypto) at their first use: a run that fails
 // validation needs neither, and one over http never needs TLS (scripts/lazy-builtins.mjs).
