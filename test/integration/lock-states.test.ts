@@ -34,6 +34,11 @@ describe('consul_lock against a real agent', function () {
     expect(decoded(await kvEntry(agent, 'locks/a'))).to.equal('deploy 2');
   });
 
+  it('without a value (the default ""), which Consul stores as null, a second acquire changes nothing', async () => {
+    expect(await lockOk({ key: 'locks/empty', session: mine }, { env })).to.include({ changed: true, holder: mine });
+    expect(await lockOk({ key: 'locks/empty', session: mine }, { env })).to.include({ changed: false, holder: mine, lock_index: 1 });
+  });
+
   it('info reads the holder, its name and node; acquired says whether `session` holds it', async () => {
     const held = await lockOk({ key: 'locks/a', state: 'info', session: theirs }, { env });
     expect(held).to.include({ changed: false, holder: mine, holder_name: 'mine', holder_node: 'lock-node', acquired: false, value: 'deploy 2' });
