@@ -19,7 +19,7 @@ export interface LockState {
   exists: boolean;
   /** The session holding the key, or null. */
   holder: string | null;
-  /** The value as text, or null when the key does not exist or has no value. */
+  /** The value as text ("" for an empty one, which Consul keeps as null), or null when the key does not exist. */
   value: string | null;
   lockIndex: number;
   /** X-Consul-Index: a blocking read returns once the key changes past it. */
@@ -29,8 +29,9 @@ export interface LockState {
 /** Each segment on its own, so "/" stays a separator and ?, #, % and unicode are stored literally. */
 export const keyPath = (key: string) => `/v1/kv/${key.split('/').map(encodeURIComponent).join('/')}`;
 
-function decode(value: string | null): string | null {
-  return value === null ? null : Buffer.from(value, 'base64').toString('utf8');
+/** Consul stores an empty value as null; for a key that exists, that is the text "". */
+function decode(value: string | null): string {
+  return value === null ? '' : Buffer.from(value, 'base64').toString('utf8');
 }
 
 export interface BlockingRead {

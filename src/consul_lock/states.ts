@@ -110,8 +110,7 @@ async function acquired(ctx: Context): Promise<ModuleResult> {
   const session = settings.session as string;
   const before = await kv.read(settings.key);
   const ours = before.holder === session;
-  // Consul keeps an empty value as null: the default value "" matches it.
-  if (ours && (before.value ?? '') === settings.value) return { ...report(ctx, before, false), waited: 0, ...diffOf(ctx, before, before) };
+  if (ours && before.value === settings.value) return { ...report(ctx, before, false), waited: 0, ...diffOf(ctx, before, before) };
   const after: LockState = { ...before, holder: session, value: settings.value, lockIndex: before.lockIndex + (ours ? 0 : 1) };
   const heldByOther = before.holder !== null && !ours;
   if (heldByOther && settings.waitMs === 0) return notAcquired(ctx, before, 0);
