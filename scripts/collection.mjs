@@ -17,6 +17,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
+import { MODULES } from './module-doc.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const argv = process.argv.slice(2);
@@ -31,7 +32,6 @@ function die(message) {
 const check = spawnSync('sh', ['-c', 'command -v ansible-galaxy'], { stdio: 'ignore' });
 if (check.status !== 0) die('ansible-galaxy is not installed (Debian: apt-get install ansible-core)');
 
-const MODULES = ['consul_session', 'consul_lock'];
 const ACTION_GROUP = 'consul';
 const builtFiles = MODULES.flatMap((module) => [`${module}.js`, `${module}.yml`]);
 if (!builtFiles.every((file) => existsSync(join(root, 'dist', file)))) {

@@ -14,6 +14,7 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { startDevAgent } from '../test/support/consul.js';
 import type { Agent } from '../test/support/consul.js';
+import MODULES from '../src/modules.json';
 
 const root = resolve(__dirname, '..');
 
@@ -61,7 +62,7 @@ function newestSource(): number {
 }
 
 function ensureBuilt(): void {
-  const built = ['consul_session', 'consul_lock'].flatMap((m) => [`dist/${m}.js`, `dist/${m}.yml`]).map((f) => join(root, f));
+  const built = MODULES.flatMap((m) => [`dist/${m}.js`, `dist/${m}.yml`]).map((f) => join(root, f));
   const oldest = Math.min(...built.map((f) => (existsSync(f) ? statSync(f).mtimeMs : 0)));
   if (oldest >= newestSource()) return;
   say('building dist/ (node build.mjs)');

@@ -3,13 +3,17 @@
 // fragments. Everything generated for a module — schema, types, validator, README table, the ansible-doc
 // sidecar — comes from this one merged document.
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 
-/** Every module this project builds, in the order the README lists them. */
-export const MODULES = ['consul_session', 'consul_lock'];
-
 const readYaml = (path) => parseYaml(readFileSync(path, 'utf8'));
+
+/**
+ * Every module this project builds, in the order the README lists them: src/modules.json is the one list
+ * (build, collection, demo, tests and bench read it). A new module is its folder src/<name>/ plus its name there.
+ */
+export const MODULES = JSON.parse(readFileSync(join(dirname(fileURLToPath(import.meta.url)), '../src/modules.json'), 'utf8'));
 
 export const modulePaths = (name) => ({
   table: `src/${name}/${name}.yml`,

@@ -29,11 +29,11 @@ export function renderParameterTable(doc) {
   return ['| parameter | type / choices | default | meaning |', '|---|---|---|---|', ...rows].join('\n');
 }
 
-/** README text with the table between the markers of `table` replaced; unchanged if they are missing. */
+/** README text with the table between the markers of `table` replaced; a module without markers is a build error. */
 export function withParameterTable(readme, table, doc) {
   const [START, END] = markers(table);
   const start = readme.indexOf(START);
   const end = readme.indexOf(END);
-  if (start < 0 || end < start) return readme;
+  if (start < 0 || end < start) throw new Error(`README.md has no parameter table for ${table}: add the lines ${START} and ${END} where it belongs`);
   return `${readme.slice(0, start + START.length)}\n${renderParameterTable(doc)}\n${readme.slice(end)}`;
 }

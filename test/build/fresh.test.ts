@@ -44,6 +44,11 @@ describe('committed build output', function () {
     expect(MODULES).to.include('consul_session');
   });
 
+  it('src/modules.json, the one list the build reads, names exactly the module folders of src/', () => {
+    const listed = JSON.parse(readFileSync(join(root, 'src/modules.json'), 'utf8')) as string[];
+    expect([...listed].sort()).to.deep.equal([...MODULES].sort());
+  });
+
   for (const name of MODULES) {
     it(`dist/${name}.js is an executable Node script Ansible passes a JSON args file to`, () => {
       const text = readFileSync(join(root, `dist/${name}.js`), 'utf8');

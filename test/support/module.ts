@@ -9,13 +9,18 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import MODULES from '../../src/modules.json';
 import { moduleNode } from './toolchain';
 
 export { moduleNode };
 
-export type ModuleName = 'consul_session' | 'consul_lock';
+/** A module named in src/modules.json. */
+export type ModuleName = string;
 
-export const modulePath = (name: ModuleName) => resolve(__dirname, `../../dist/${name}.js`);
+export function modulePath(name: ModuleName): string {
+  if (!MODULES.includes(name)) throw new Error(`${name} is not a module of src/modules.json (${MODULES.join(', ')})`);
+  return resolve(__dirname, `../../dist/${name}.js`);
+}
 export const MODULE_PATH = modulePath('consul_session');
 
 export interface ModuleRun {
