@@ -28,7 +28,12 @@ export interface RequestOptions {
   extraTimeoutMs?: number;
   /** Send a string body as is (a KV value) instead of as JSON. */
   rawBody?: boolean;
+  /** Parses the answer's text instead of JSON.parse (KV entries: their 64-bit Flags must not be rounded). */
+  parse?: (text: string) => unknown;
 }
+
+/** Writes that may be re-sent after a transient failure: their second arrival changes nothing. */
+export type WriteOptions = RequestOptions & { retry?: boolean };
 
 export interface ConsulResponse<T> {
   data: T;
@@ -79,7 +84,11 @@ export class ConsulClient {
   /** The run's one retry budget (retry_timeout), shared by every request and by states.ts's create recovery. */
   readonly retry: RetryBudget;
 
-  constructor(private readonly connection: ConnectionSettings) {
+  constructor(
+    private readonly connection: ConnectionSettings,
+    /** Named in the User-Agent, so the agent's logs tell which module sent a request. */
+    private readonly moduleName = 'consul_session',
+  ) {
     this.retry = new RetryBudget(connection.retryTimeoutMs ?? 0);
   }
 
@@ -95,7 +104,7 @@ export class ConsulClient {
     this.agent = agent;
     // Uncompressed: the agent is usually local, and gzip cost both sides more than it saved
     // (a 10,000-session list: Consul compressing 2.2 MB, then zlib here).
-    const headers: Record<string, string> = { 'User-Agent': 'consul_session (Ansible module)', 'Accept-Encoding': 'identity' };
+    const headers: Record<string, string> = { 'User-Agent': `${this.moduleName} (Ansible module)`, 'Accept-Encoding': 'identity' };
     if (connection.token) headers['X-Consul-Token'] = connection.token;
     return axios.create({
       // Our adapter (http-adapter.ts) sends to this one agent only, without proxy, never following a
@@ -123,10 +132,19 @@ export class ConsulClient {
    * the holder). A create is never re-sent here: states.ts re-reads first, because a create that failed
    * may still have happened.
    */
-  put<T>(path: string, what: string, query?: Query, body?: unknown, options: RequestOptions & { retry?: boolean } = {}): Promise<ConsulResponse<T>> {
+  put<T>(path: string, what: string, query?: Query, body?: unknown, options: WriteOptions = {}): Promise<ConsulResponse<T>> {
+    return this.write<T>('PUT', path, what, query, body, options);
+  }
+
+  /** A KV delete; like put, sent once unless `options.retry` (a CAS delete re-sent answers false, never harms). */
+  delete<T>(path: string, what: string, query?: Query, options: WriteOptions = {}): Promise<ConsulResponse<T>> {
+    return this.write<T>('DELETE', path, what, query, undefined, options);
+  }
+
+  private write<T>(method: string, path: string, what: string, query: Query | undefined, body: unknown, options: WriteOptions): Promise<ConsulResponse<T>> {
     const budget = options.budget ?? this.retry;
-    if (!options.retry) return this.request<T>('PUT', path, what, query, body, budget.remainingMs(), options);
-    return budget.run(what, ({ remainingMs }) => this.request<T>('PUT', path, what, query, body, remainingMs, options));
+    if (!options.retry) return this.request<T>(method, path, what, query, body, budget.remainingMs(), options);
+    return budget.run(what, ({ remainingMs }) => this.request<T>(method, path, what, query, body, remainingMs, options));
   }
 
   /** Frees the keep-alive sockets so the process can exit as soon as its output is written. */
@@ -180,7 +198,7 @@ export class ConsulClient {
     }
     let data: T;
     try {
-      data = JSON.parse(text) as T;
+      data = (options.parse ? options.parse(text) : JSON.parse(text)) as T;
     } catch {
       throw new ConsulError(`Could not ${what}: Consul at ${where} answered ${method} ${path} with text that is not JSON: ${text.slice(0, 200)}`, request, response.status, text.slice(0, 200));
     }

@@ -34,7 +34,7 @@ export async function execute<S extends CommonSettings>(
     const args = loadArgs();
     secrets = secretValues(args.params, env, definition.table.options);
     settings = definition.toSettings(args, env);
-    client = new ConsulClient(settings.connection);
+    client = new ConsulClient(settings.connection, definition.table.moduleName);
     const result = await definition.run(settings, client);
     return { result: maskSecrets(result, secrets), exitCode: 0 };
   } catch (error) {

@@ -1,0 +1,76 @@
+// What every state of consul_lock works with: its settings, the APIs it is given (injected, so states
+// run in unit tests against fakes), one clock for every deadline, the run's warnings; and the pieces
+// of a result that several states report.
+import type { RequestOptions } from '../shared/consul';
+import { ConsulError, ModuleFailure } from '../shared/errors';
+import type { KvApi } from '../shared/kv';
+import type { ModuleResult } from '../shared/result';
+import { RetryBudget, type RetryClock } from '../shared/retry';
+import type { SessionApi } from '../shared/sessions';
+import type { LockState } from './lock-key';
+import type { Settings } from './params';
+
+export interface LockApis {
+  kv: KvApi;
+  sessions: SessionApi;
+  /** The run's retry budget: budgets made for single requests of a wait report with it. */
+  retry: RetryBudget;
+  /** The one clock of the run: the wait's deadline and each request's budget are measured on it. */
+  clock: RetryClock;
+}
+
+export interface Context extends LockApis {
+  settings: Settings;
+  warnings: string[];
+}
+
+export const seconds = (ms: number) => Math.round(ms / 100) / 10;
+
+export const sessionGone = (session: string) =>
+  new ModuleFailure(
+    `Session ${session} does not exist (it expired or was destroyed), so it cannot hold a lock. ` +
+      'Create one with consul_session (state: present) and pass its session_id.',
+  );
+
+/** Consul answers an acquire by a session it does not know with 500 `invalid session "<id>"`. */
+export function explainInvalidSession(error: unknown, session: string): never {
+  if (error instanceof ConsulError && error.status === 500 && /invalid session/i.test(error.body ?? '')) throw sessionGone(session);
+  throw error;
+}
+
+/** Who holds a key: in words ("session <id> ('name' on node n)") and as result fields, for failures too. */
+export async function describeHolder(ctx: Context, holder: string): Promise<{ words: string; fields: Record<string, unknown> }> {
+  const session = await ctx.sessions.info(holder).catch(() => undefined);
+  if (!session) return { words: `session ${holder}`, fields: { holder } };
+  return {
+    words: `session ${holder} ('${session.Name}' on node ${session.Node})`,
+    fields: { holder, holder_name: session.Name, holder_node: session.Node },
+  };
+}
+
+export function report(ctx: Context, state: LockState, changed: boolean, extra: Record<string, unknown> = {}): ModuleResult {
+  const { settings } = ctx;
+  return {
+    changed,
+    key: settings.key,
+    holder: state.holder,
+    acquired: settings.session !== undefined && state.holder === settings.session,
+    value: state.value,
+    lock_index: state.lockIndex,
+    ...extra,
+  };
+}
+
+export function diffOf(ctx: Context, before: LockState, after: LockState): Record<string, unknown> {
+  if (!ctx.settings.ansible.diff) return {};
+  const view = (s: LockState) => ({ key: ctx.settings.key, holder: s.holder, value: s.value });
+  return { diff: { before: view(before), after: view(after) } };
+}
+
+/** Each request of a wait gets its own retry budget, never reaching past the wait's end plus `timeout`. */
+export function budgetUntil(ctx: Context, deadline: number): RequestOptions {
+  const { retryTimeoutMs = 0, timeoutMs } = ctx.settings.connection;
+  const budget = new RetryBudget(Math.max(0, Math.min(retryTimeoutMs, deadline + timeoutMs - ctx.clock.now())), ctx.clock);
+  ctx.retry.adopt(budget);
+  return { budget };
+}
