@@ -5,6 +5,7 @@
  */
 import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import { LOCK_FLAGS } from '../../src/shared/lock-protocol';
 import { RecordedSessions } from './recorder-sessions';
 
 export interface Recorded {
@@ -127,7 +128,8 @@ const ALLOWED = [
 
 /**
  * consul_lock's requests on `key`: its one KV path (each segment percent-encoded, none empty, "." or
- * ".."), with nothing in the query but the lock operation, the datacenter and a blocking read's index and wait.
+ * ".."), with nothing in the query but the lock operation and its flags (0 or the lock protocol's), the
+ * datacenter and a blocking read's index and wait.
  */
 function forbiddenKvRequest(req: Recorded, key: string): string | undefined {
   if (!/^(GET|PUT) \/v1\/kv\//.test(`${req.method} ${req.path}`)) return `not a KV request: ${req.method} ${req.target}`;
@@ -137,7 +139,10 @@ function forbiddenKvRequest(req: Recorded, key: string): string | undefined {
   if (decoded.some((s) => s === '' || s === '.' || s === '..')) return `a key segment escapes its path: ${req.target}`;
   if (decoded.join('/') !== key) return `the path names another key than ${JSON.stringify(key)}: ${req.target}`;
   const lockOp = new RegExp(`^(?:acquire|release)=${UUID}$`);
-  const ok = req.query.split('&').every((part) => part === '' || lockOp.test(part) || /^(?:dc=[A-Za-z0-9_-]+|index=\d+|wait=\d+s)$/.test(part));
+  const lockFlags = new RegExp(`^flags=(?:0|${LOCK_FLAGS})$`);
+  const parts = req.query.split('&');
+  if (parts.some((part) => lockFlags.test(part)) && !parts.some((part) => lockOp.test(part))) return `flags outside an acquire or release: ${req.target}`;
+  const ok = parts.every((part) => part === '' || lockOp.test(part) || lockFlags.test(part) || /^(?:dc=[A-Za-z0-9_-]+|index=\d+|wait=\d+s)$/.test(part));
   return ok ? undefined : `unexpected query: ${req.target}`;
 }
 
