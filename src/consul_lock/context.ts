@@ -11,9 +11,10 @@ import type { SessionApi } from '../shared/sessions';
 import type { LockState } from './lock-key';
 import type { Settings } from './params';
 
+/** Only what the states use, so unit tests hand them small fakes. */
 export interface LockApis {
-  kv: KvApi;
-  sessions: SessionApi;
+  kv: Pick<KvApi, 'read' | 'acquire' | 'release'>;
+  sessions: Pick<SessionApi, 'info' | 'renew'>;
   /** The run's retry budget: budgets made for single requests of a wait report with it. */
   retry: RetryBudget;
   /** The one clock of the run: the wait's deadline and each request's budget are measured on it. */
