@@ -45,10 +45,13 @@ describe('consul_lock and `consul lock` share one lock (real agent, real CLI)', 
 
   const heldBy = async (key: string) => (await kvEntry(agent, key))?.Session;
 
-  it('the module waits for a lock the CLI holds (blocking queries), and gets in once the CLI is out', async () => {
+  it('info describes a lock the CLI holds; the module waits for it (blocking queries), and gets in once the CLI is out', async () => {
     const log = join(dir, 'module-waits.log');
     const holder = cli('share/a', loggedSection(log, 'cli', 2));
     await waitFor('the CLI to hold share/a/.lock', async () => (await heldBy('share/a/.lock')) !== undefined);
+    const info = await lockOk({ key: 'share/a/.lock', state: 'info' }, { env });
+    expect(info).to.include({ holder_node: 'cli-node', flags: LOCK_FLAGS, acquired: false });
+    expect(info.holder_name).to.match(/^Consul lock for '.*' at 'share\/a'$/);
     const session = await createSession(agent, { Name: 'module-waits' });
     const proxy = await startRecordingProxy(agent);
     try {
