@@ -1,4 +1,5 @@
 // consul_session as the shared runner sees it: its parameter table, its Settings and its states.
+import { reportPending } from '../shared/pending-session';
 import type { ModuleDefinition } from '../shared/run-module';
 import { SessionApi } from '../shared/sessions';
 import { TABLE, toSettings, type Settings } from './params';
@@ -7,5 +8,8 @@ import { runState } from './states';
 export const consulSession: ModuleDefinition<Settings> = {
   table: TABLE,
   toSettings,
-  run: (settings, client) => runState(settings, new SessionApi(client, settings.datacenter, settings.consistency)),
+  run: async (settings, client) => {
+    const result = await runState(settings, new SessionApi(client, settings.datacenter, settings.consistency));
+    return settings.idPending ? reportPending(result, 'id') : result;
+  },
 };

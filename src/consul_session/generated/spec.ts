@@ -65,6 +65,9 @@ export const OPTIONS: Readonly<Record<string, OptionSpec>> = {
   "ttl": {
     "type": "duration"
   },
+  "keep_alive": {
+    "type": "duration"
+  },
   "consistency": {
     "type": "str",
     "choices": [
@@ -163,6 +166,7 @@ export interface ModuleParams {
   behavior: "delete" | "release";
   delay: number;
   ttl?: number;
+  keep_alive?: number;
   consistency: "consistent" | "default" | "stale";
   host: string;
   port: number;
