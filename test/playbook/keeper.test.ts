@@ -193,7 +193,8 @@ describe('the keeper in serialized_deploy.yml (real ansible-playbook, dev agent)
     // Released by the run's session, which held it through the whole work.
     expect(onlyResult(report, 'Release the deploy lock')).to.include({ changed: true, holder: null });
     const keeper = onlyResult(report, 'Show how the keeper ended');
-    expect(keeper).to.include({ finished: 1, ended: 'session_gone', session_id: holder, ttl: TTL_S, renew_every: TTL_S / 2 });
+    expect(Boolean(keeper.finished), 'finished (1 under ansible-core 2.14, true under 2.19)').to.equal(true);
+    expect(keeper).to.include({ ended: 'session_gone', session_id: holder, ttl: TTL_S, renew_every: TTL_S / 2 });
     expect(keeper.renewals, 'a renewal every 5 s of the 60 s work').to.be.at.least(12);
     expect(keeper).not.to.have.property('warnings');
     console.log(`      [keeper] held ${TTL_S} s TTL lock through ${(work!.end - work!.start).toFixed(1)} s of work: ${String(keeper.renewals)} renewals in ${String(keeper.kept_for)} s, ${attempts.length} refused acquires by the contender`);
