@@ -5,7 +5,6 @@ import type { ModuleArgs } from '../shared/args';
 import { show } from '../shared/coerce';
 import type { ParameterTable } from '../shared/option-spec';
 import { commonSettings, parseParameters, surrogateErrors, type CommonSettings } from '../shared/parameters';
-import { pendingSession } from '../shared/pending-session';
 import { MODULE_NAME, OPTIONS, REQUIRED_IF, type ModuleParams, type State } from './generated/spec';
 import validate from './generated/validate.js';
 
@@ -18,8 +17,6 @@ export interface Settings extends CommonSettings {
   state: State;
   key: string;
   session?: string;
-  /** In check mode, `session` was null: it stands for the session a real run would create (shared/pending-session.ts). */
-  sessionPending: boolean;
   value: string;
   waitMs: number;
 }
@@ -41,11 +38,7 @@ function valueErrors(value: unknown): string[] {
 }
 
 export function toSettings(args: ModuleArgs, env: NodeJS.ProcessEnv = process.env): Settings {
-  let sessionPending = false;
   const p = parseParameters<ModuleParams>(TABLE, args, env, {
-    prepare: (raw) => {
-      sessionPending = pendingSession(TABLE, raw, args.ansible, 'session');
-    },
     check: (params) => [...keyErrors(params.key), ...surrogateErrors(params, ['key', 'value']), ...valueErrors(params.value)],
   });
   return {
@@ -53,7 +46,6 @@ export function toSettings(args: ModuleArgs, env: NodeJS.ProcessEnv = process.en
     state: p.state,
     key: p.key,
     session: p.session?.toLowerCase(),
-    sessionPending,
     value: p.value,
     waitMs: Math.round(p.wait * 1000),
   };

@@ -1,5 +1,4 @@
 // consul_session as the shared runner sees it: its parameter table, its Settings and its states.
-import { reportPending } from '../shared/pending-session';
 import type { ModuleDefinition } from '../shared/run-module';
 import { SessionApi } from '../shared/sessions';
 import { TABLE, toSettings, type Settings } from './params';
@@ -8,8 +7,6 @@ import { runState } from './states';
 export const consulSession: ModuleDefinition<Settings> = {
   table: TABLE,
   toSettings,
-  run: async (settings, client) => {
-    const result = await runState(settings, new SessionApi(client, settings.datacenter, settings.consistency));
-    return settings.idPending ? reportPending(result, 'id') : result;
-  },
+  run: (settings, client) => runState(settings, new SessionApi(client, settings.datacenter, settings.consistency)),
+  sessionParameter: 'id',
 };

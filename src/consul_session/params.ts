@@ -3,7 +3,6 @@
 import type { ModuleArgs } from '../shared/args';
 import { commonSettings, parseParameters, surrogateErrors, type CommonSettings } from '../shared/parameters';
 import type { ParameterTable } from '../shared/option-spec';
-import { pendingSession } from '../shared/pending-session';
 import { MODULE_NAME, OPTIONS, REQUIRED_IF, type ModuleParams, type State } from './generated/spec';
 import validate from './generated/validate.js';
 import type { SessionSpec } from '../shared/sessions';
@@ -29,8 +28,6 @@ export interface Settings extends CommonSettings {
   keepAliveMs?: number;
   /** Run by Ansible's async wrapper (it sets ANSIBLE_ASYNC_DIR): a keeper only runs there. */
   inBackground: boolean;
-  /** In check mode, `id` was null: it stands for the session a real run would create (shared/pending-session.ts). */
-  idPending: boolean;
 }
 
 /** present and absent decide what to change from what they read: never from a possibly stale answer. */
@@ -55,12 +52,10 @@ function keepAliveErrors(params: Record<string, unknown>): string[] {
 }
 
 export function toSettings(args: ModuleArgs, env: NodeJS.ProcessEnv = process.env): Settings {
-  let idPending = false;
   const p = parseParameters<ModuleParams>(TABLE, args, env, {
+    // The classic module read `name` as the node for state=node; keep that working.
     prepare: (raw) => {
-      // The classic module read `name` as the node for state=node; keep that working.
       if (raw.state === 'node' && raw.node == null && raw.name != null) raw.node = raw.name;
-      idPending = pendingSession(TABLE, raw, args.ansible, 'id');
     },
     check: (params) => [...surrogateErrors(params, ['node']), ...keepAliveErrors(params)],
   });
@@ -83,7 +78,6 @@ export function toSettings(args: ModuleArgs, env: NodeJS.ProcessEnv = process.en
     },
     keepAliveMs: p.keep_alive === undefined ? undefined : Math.round(p.keep_alive * 1000),
     inBackground: Boolean(env.ANSIBLE_ASYNC_DIR),
-    idPending,
     warnings: [...common.warnings, ...warningsOf(p)],
   };
 }

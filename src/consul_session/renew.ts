@@ -35,7 +35,7 @@ export async function renewed(ctx: Context): Promise<ModuleResult> {
   const { settings, api, warnings } = ctx;
   refuseForeground(ctx);
   // Check mode with id null: the session present would create is there, and a real run renews it.
-  if (settings.idPending) return { changed: true, session_id: PENDING_SESSION, session: null, sessions: [], ttl: null };
+  if (settings.id === PENDING_SESSION) return { changed: true, session_id: PENDING_SESSION, session: null, sessions: [], ttl: null };
   const found = await targets(ctx);
   if (found.sessions.length === 0) throw missing(found.what);
   if (settings.keepAliveMs !== undefined && !settings.ansible.checkMode) return keeper(ctx, found.sessions, found.what);

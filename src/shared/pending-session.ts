@@ -3,8 +3,8 @@
 // that on: `session: "{{ s.session_id }}"` arrives as null (ansible-core 2.19) or "" (2.14, whose
 // templating turns None into an empty string). In check mode that null stands for the session a real
 // run would have, so the task goes on with a stand-in and reports what it would do; in a real run it is
-// an error that names the parameter and its likely cause. Every module with a session parameter calls
-// both functions below: pendingSession() in its parameters' `prepare`, reportPending() on its result.
+// an error that names the parameter and its likely cause. A module opts in by naming that parameter in
+// its definition (`sessionParameter`); run-module.ts then calls both functions below around its run.
 import type { AnsibleFlags } from './args';
 import { ModuleFailure } from './errors';
 import type { ParameterTable } from './option-spec';
@@ -24,7 +24,7 @@ function neededByState(table: ParameterTable, raw: Record<string, unknown>, para
 }
 
 /**
- * For parseParameters' `prepare`: a null or blank `param` that the state needs becomes PENDING_SESSION
+ * On the raw parameters: a null or blank `param` that the state needs becomes PENDING_SESSION
  * in check mode (true is returned), and fails a real run; where the state does not need it, it is read
  * as not given.
  */
