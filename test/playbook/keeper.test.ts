@@ -7,7 +7,8 @@
  *   started, and the orphaned keeper must end by itself at keep_alive.
  * Keeper processes are found by the run's own remote_tmp in their command line; their results are read
  * from the run's own async_dir. Check mode (--check) of the same play and of a guard-free lock play
- * writes nothing. Runs under every ansible-core of the matrix (it is in test/playbook).
+ * writes nothing, and the check before the work catches a lost lock (plays/hold_check.yml). Runs under
+ * every ansible-core of the matrix (it is in test/playbook).
  */
 import { expect } from 'chai';
 import { spawn } from 'node:child_process';
@@ -16,7 +17,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { consulHttp, consulOrSkip, startDevAgent } from '../support/consul.js';
 import type { Agent } from '../support/consul.js';
-import { ansibleEnv, ansibleOrSkip, onlyResult, PLAYBOOKS_DIR, runPlaybook } from '../support/ansible.js';
+import { ansibleEnv, ansibleOrSkip, onlyResult, PLAYBOOKS_DIR, runPlaybook, taskRows } from '../support/ansible.js';
 import { ansibleTool, moduleNode, moduleNodeChosen } from '../support/toolchain.js';
 import { sections, waitFor } from '../support/critical-sections.js';
 
@@ -223,6 +224,13 @@ describe('the keeper in serialized_deploy.yml (real ansible-playbook, dev agent)
     expect(keeper).to.include({ ended: 'keep_alive_over', keep_alive: KILLED_KEEP_ALIVE_S });
     expect(keeper.renewals).to.be.within(4, 5);
     expect(String((keeper.warnings as string[] | undefined) ?? [])).to.contain(`keep_alive (${KILLED_KEEP_ALIVE_S} s) ran out while session`);
+  });
+
+  it("the hold check before the work passes while the run holds the lock, and fails once it was lost: taken by another session, or taken again", async function () {
+    const run = await runPlaybook([join(resolve(__dirname, 'plays'), 'hold_check.yml')], { consulAddr: agent!.httpAddr });
+    expect(run.code, run.stdout.slice(-4000)).to.equal(0);
+    const outcomes = taskRows(run.report!).map((row) => row.result.hold_outcomes).filter((o) => o !== undefined);
+    expect(outcomes.at(-1)).to.deep.equal({ held: 'passed', taken: 'failed', retaken: 'failed' });
   });
 
   for (const play of ['serialized_deploy.yml', join(resolve(__dirname, 'plays'), 'lock_state.yml')]) {
