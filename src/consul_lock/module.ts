@@ -17,4 +17,5 @@ export const consulLock: ModuleDefinition<Settings> = {
       retry: client.retry,
       clock: realClock,
     }),
+  sessionParameter: 'session',
 };

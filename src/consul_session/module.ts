@@ -8,4 +8,5 @@ export const consulSession: ModuleDefinition<Settings> = {
   table: TABLE,
   toSettings,
   run: (settings, client) => runState(settings, new SessionApi(client, settings.datacenter, settings.consistency)),
+  sessionParameter: 'id',
 };

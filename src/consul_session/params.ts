@@ -24,6 +24,10 @@ export interface Settings extends CommonSettings {
    */
   consistency: 'default' | 'consistent' | 'stale';
   session: SessionSpec;
+  /** state=renewed as a keeper: how long at most (keeper.ts). */
+  keepAliveMs?: number;
+  /** Run by Ansible's async wrapper (it sets ANSIBLE_ASYNC_DIR): a keeper only runs there. */
+  inBackground: boolean;
 }
 
 /** present and absent decide what to change from what they read: never from a possibly stale answer. */
@@ -42,13 +46,18 @@ function warningsOf(p: ModuleParams): string[] {
   return warnings;
 }
 
+function keepAliveErrors(params: Record<string, unknown>): string[] {
+  if (params.keep_alive === undefined || params.state === 'renewed') return [];
+  return [`keep_alive keeps a session alive with state=renewed; it does nothing with state=${String(params.state)}: remove it, or use state=renewed`];
+}
+
 export function toSettings(args: ModuleArgs, env: NodeJS.ProcessEnv = process.env): Settings {
   const p = parseParameters<ModuleParams>(TABLE, args, env, {
     // The classic module read `name` as the node for state=node; keep that working.
     prepare: (raw) => {
       if (raw.state === 'node' && raw.node == null && raw.name != null) raw.node = raw.name;
     },
-    check: (params) => surrogateErrors(params, ['node']),
+    check: (params) => [...surrogateErrors(params, ['node']), ...keepAliveErrors(params)],
   });
   const common = commonSettings(TABLE, args, p);
   return {
@@ -67,6 +76,8 @@ export function toSettings(args: ModuleArgs, env: NodeJS.ProcessEnv = process.en
       nodeChecks: p.node_checks,
       serviceChecks: p.service_checks,
     },
+    keepAliveMs: p.keep_alive === undefined ? undefined : Math.round(p.keep_alive * 1000),
+    inBackground: Boolean(env.ANSIBLE_ASYNC_DIR),
     warnings: [...common.warnings, ...warningsOf(p)],
   };
 }

@@ -6,7 +6,9 @@ import { ModuleFailure } from '../shared/errors';
 import type { ModuleResult } from '../shared/result';
 import { parseDurationNs } from '../shared/duration';
 import type { ConsulSession } from '../shared/sessions';
+import { PENDING_SESSION } from '../shared/pending-session';
 import { namedOnNode, targetNode, type Context } from './context';
+import { keeper, refuseForeground } from './keeper-state';
 
 const ttlSeconds = (session: ConsulSession) => secondsOrNull(session.TTL ? parseDurationNs(session.TTL) : undefined);
 
@@ -31,8 +33,12 @@ async function targets(ctx: Context): Promise<{ sessions: ConsulSession[]; what:
 
 export async function renewed(ctx: Context): Promise<ModuleResult> {
   const { settings, api, warnings } = ctx;
+  refuseForeground(ctx);
+  // Check mode with id null: the session present would create is there, and a real run renews it.
+  if (settings.id === PENDING_SESSION) return { changed: true, session_id: PENDING_SESSION, session: null, sessions: [], ttl: null };
   const found = await targets(ctx);
   if (found.sessions.length === 0) throw missing(found.what);
+  if (settings.keepAliveMs !== undefined && !settings.ansible.checkMode) return keeper(ctx, found.sessions, found.what);
   if (found.sessions.length > 1) {
     warnings.push(`Node ${found.node} has ${found.sessions.length} sessions named '${settings.name}'; renewed each of them.`);
   }

@@ -6,6 +6,7 @@ import { ConsulClient } from './consul';
 import { secretValues } from './env';
 import type { ParameterTable } from './option-spec';
 import type { CommonSettings } from './parameters';
+import { pendingSession, reportPending } from './pending-session';
 import { emit, failureResult, maskSecrets, type ModuleResult } from './result';
 
 export interface ModuleDefinition<S extends CommonSettings> {
@@ -13,6 +14,11 @@ export interface ModuleDefinition<S extends CommonSettings> {
   toSettings(args: ModuleArgs, env: NodeJS.ProcessEnv): S;
   /** The module's work; the result it returns is complete but for masking. */
   run(settings: S, client: ConsulClient): Promise<ModuleResult>;
+  /**
+   * The parameter that names a session (consul_lock's `session`, consul_session's `id`): null or "" there,
+   * what check-mode consul_session reports for a session it would create, follows pending-session.ts.
+   */
+  sessionParameter?: string;
 }
 
 export interface Outcome {
@@ -33,10 +39,12 @@ export async function execute<S extends CommonSettings>(
   try {
     const args = loadArgs();
     secrets = secretValues(args.params, env, definition.table.options);
+    const { sessionParameter: sessionParam } = definition;
+    const pending = sessionParam !== undefined && pendingSession(definition.table, args.params, args.ansible, sessionParam);
     settings = definition.toSettings(args, env);
     client = new ConsulClient(settings.connection, definition.table.moduleName);
     const result = await definition.run(settings, client);
-    return { result: maskSecrets(result, secrets), exitCode: 0 };
+    return { result: maskSecrets(pending ? reportPending(result, sessionParam) : result, secrets), exitCode: 0 };
   } catch (error) {
     const invocation = settings ? { invocation: settings.invocation } : {};
     return { result: maskSecrets({ ...failureResult(error, definition.table.moduleName), ...invocation }, secrets), exitCode: 1 };

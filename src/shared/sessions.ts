@@ -1,7 +1,7 @@
 // Consul's session endpoints, and the one table between our parameters and Consul's field names.
 // Only these paths are ever requested; every value placed in a path is checked or encoded here.
-import type { ConsulClient, ConsulResponse, Query } from './consul';
-import type { AttemptInfo } from './retry';
+import type { ConsulClient, ConsulResponse, Query, RequestOptions } from './consul';
+import { RetryBudget, type AttemptInfo } from './retry';
 import { ConsulError, ModuleFailure } from './errors';
 import { formatDurationNs } from './duration';
 
@@ -119,6 +119,13 @@ export class SessionApi {
     return this.client.retry.run(what, attempt, retryable);
   }
 
+  /** A retry budget for one request apart from the run's (a keeper's renewal), reported with the run's retries. */
+  ownBudget(totalMs: number): RetryBudget {
+    const budget = new RetryBudget(totalMs);
+    this.client.retry.adopt(budget);
+    return budget;
+  }
+
   /** Warnings for requests that succeeded only after retrying. */
   retrySummary(): string[] {
     return this.client.retry.summary();
@@ -169,11 +176,24 @@ export class SessionApi {
    * Resets the session's TTL timer; Consul answers the session (its TTL may be longer than asked). Undefined
    * when Consul does not know the session (expired or destroyed: 404). Renewing twice is harmless: retried.
    */
-  async renew(id: string): Promise<ConsulSession | undefined> {
+  async renew(id: string, options: RequestOptions = {}): Promise<ConsulSession | undefined> {
     const path = `/v1/session/renew/${sessionId(id)}`;
-    const response = await this.client.put<unknown>(path, `renew session ${id}`, this.query, undefined, { retry: true, notFound: true });
+    const response = await this.client.put<unknown>(path, `renew session ${id}`, this.query, undefined, { ...options, retry: true, notFound: true });
     if (response.status === 404) return undefined;
     return this.asSessions(response.data, `renew session ${id}`, 'PUT', path)[0];
+  }
+
+  /**
+   * A blocking read of session `id`: Consul answers once the session changes (a destroy or an
+   * invalidation, not a renewal) or after `waitMs`. `exists` is false once the session is gone.
+   */
+  async watch(id: string, index: number, waitMs: number, options: RequestOptions = {}): Promise<{ exists: boolean; index: number }> {
+    const path = `/v1/session/info/${sessionId(id)}`;
+    const query = { ...this.query, index: String(Math.max(1, index)), wait: `${Math.max(1, Math.ceil(waitMs / 1000))}s` };
+    // Consul answers a blocking query up to wait/16 late (jitter).
+    const response = await this.client.get<unknown>(path, `watch session ${id}`, query, { ...options, extraTimeoutMs: Math.ceil(waitMs * (17 / 16)) + 1000 });
+    const sessions = response.data === null ? [] : this.asSessions(response.data, `watch session ${id}`, 'GET', path);
+    return { exists: sessions.length > 0, index: response.index ?? 0 };
   }
 
   private async sessions(path: string, what: string, mode: Consistency = this.consistency): Promise<ConsulResponse<ConsulSession[]>> {

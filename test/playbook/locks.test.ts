@@ -95,7 +95,9 @@ describe('locks in playbooks (consul_lock against a dev agent)', function () {
       const report = run.report!;
       const id = String(onlyResult(report, "Create this run's session").session_id);
       expect(onlyResult(report, 'Take the deploy lock, waiting for other runs at most 2m')).to.include({ changed: true, acquired: true, holder: id, value: `run run-${i + 1}` });
-      expect(onlyResult(report, "Renew this run's session before the work")).to.include({ changed: true, session_id: id, ttl: 60 });
+      expect(onlyResult(report, 'Make sure this run still holds the deploy lock')).to.include({ acquired: true, holder: id });
+      // The keeper renewed the session from the acquire on, and ended once the play destroyed it.
+      expect(onlyResult(report, 'Show how the keeper ended')).to.include({ ended: 'session_gone', session_id: id, ttl: 30 });
       // The holder after the release may already be the next run, which was waiting for exactly this.
       const released = onlyResult(report, 'Release the deploy lock');
       expect(released).to.include({ changed: true, acquired: false });
@@ -123,6 +125,7 @@ describe('locks in playbooks (consul_lock against a dev agent)', function () {
     expect(onlyResult(report, 'Deploy, logging when it starts and ends')).to.include({ failed: true });
     expect(onlyResult(report, 'Release the deploy lock')).to.include({ changed: true, holder: null });
     expect(onlyResult(report, "Destroy this run's session")).to.include({ changed: true });
+    expect(onlyResult(report, 'Show how the keeper ended')).to.include({ ended: 'session_gone' });
     expect(await kvEntry(key)).to.include({ LockIndex: 1 }).and.not.have.property('Session');
     expect(await sessionNames('deploy-doomed')).to.deep.equal([]);
   });

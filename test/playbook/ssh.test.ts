@@ -14,6 +14,7 @@ import type { Agent } from '../support/consul.js';
 import { ansibleOrSkip, runPlaybook } from '../support/ansible.js';
 import { recap, taskBlock } from '../support/ansible-output.js';
 import { sshdOrSkip, startSshd, type Sshd } from '../support/sshd.js';
+import { waitFor } from '../support/critical-sections.js';
 
 const PLAY = resolve(__dirname, 'plays/ssh.yml');
 const HOST = 'sshhost';
@@ -88,14 +89,17 @@ describe('playbooks over SSH (a real sshd on loopback)', function () {
       expect(taskBlock(output, 'Release the lock')).to.match(new RegExp(`^changed: \\[${HOST}\\]`, 'm'));
       expect(taskBlock(output, 'Predict its removal in check mode')).to.match(new RegExp(`^changed: \\[${HOST}\\]`, 'm'));
       expect(taskBlock(output, 'Remove it')).to.match(new RegExp(`^changed: \\[${HOST}\\]`, 'm'));
-      expect(recap(output, HOST)).to.include({ ok: 11, changed: 5, failed: 0, unreachable: 0 });
+      expect(taskBlock(output, 'Keep it alive in the background on the host')).to.match(new RegExp(`^changed: \\[${HOST}\\]`, 'm'));
+      expect(taskBlock(output, 'Read how the keeper ended')).to.match(/"ended": "session_gone"/).and.match(/"renewals": [1-9]/);
+      expect(recap(output, HOST)).to.include({ ok: 13, changed: 7, failed: 0, unreachable: 0 });
 
       expect(output).to.match(/"token": "(VALUE_SPECIFIED_IN_NO_LOG_PARAMETER|\*{8})"/);
       expect(output.toLowerCase()).not.to.contain(token.toLowerCase());
       expect(output).not.to.contain(token.replace(/-/g, ''));
       // Ansible wrote the module and its arguments (the token among them) under remote_tmp, and removed them.
       expect(existsSync(remoteTmp), 'remote_tmp was used').to.equal(true);
-      expect(readdirSync(remoteTmp)).to.deep.equal([]);
+      // async_wrapper removes the keeper's folder once it sees its module ended (it looks every 5 s).
+      await waitFor('remote_tmp to be emptied', () => Promise.resolve(readdirSync(remoteTmp).length === 0), 10_000);
       expect((await consulHttp(agent, 'GET', '/v1/session/list', undefined, { token })).body).to.deep.equal([]);
     });
   }

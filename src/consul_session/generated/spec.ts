@@ -66,6 +66,9 @@ export const OPTIONS: Readonly<Record<string, OptionSpec>> = {
   "ttl": {
     "type": "duration"
   },
+  "keep_alive": {
+    "type": "duration"
+  },
   "consistency": {
     "type": "str",
     "choices": [
@@ -164,6 +167,7 @@ export interface ModuleParams extends ConnectionParams {
   behavior: "delete" | "release";
   delay: number;
   ttl?: number;
+  keep_alive?: number;
   consistency: "consistent" | "default" | "stale";
 }
 

@@ -3,7 +3,7 @@
 "use strict";
 export const validate = validate10;
 export default validate10;
-const schema11 = {"type":"object","additionalProperties":false,"properties":{"state":{"type":"string","enum":["absent","info","list","node","present","renewed"]},"name":{"type":"string"},"id":{"type":"string","pattern":"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"},"node":{"type":"string","pattern":"^(?!\\.\\.?$)[^/\\u0000-\\u001f\\u007f]+$"},"checks":{"type":"array","items":{"type":"string"}},"node_checks":{"type":"array","items":{"type":"string"}},"service_checks":{"type":"array","items":{"type":"object","additionalProperties":false,"properties":{"id":{"type":"string"},"namespace":{"type":"string"}},"required":["id"]}},"behavior":{"type":"string","enum":["delete","release"]},"delay":{"type":"number","minimum":0},"ttl":{"type":"number","minimum":10,"maximum":86400},"consistency":{"type":"string","enum":["consistent","default","stale"]},"host":{"type":"string"},"port":{"type":"integer","minimum":1,"maximum":65535},"scheme":{"type":"string","enum":["http","https"]},"validate_certs":{"type":"boolean"},"ca_path":{"type":"string"},"client_cert":{"type":"string"},"client_key":{"type":"string"},"token":{"type":"string"},"datacenter":{"type":"string","pattern":"^[A-Za-z0-9_-]+$"},"timeout":{"type":"number","maximum":3600,"exclusiveMinimum":0},"retry_timeout":{"type":"number","minimum":0,"maximum":3600}},"allOf":[{"if":{"properties":{"state":{"const":"info"}},"required":["state"]},"then":{"required":["id"]}},{"if":{"properties":{"state":{"const":"absent"}},"required":["state"]},"then":{"anyOf":[{"required":["id"]},{"required":["name"]}]}},{"if":{"properties":{"state":{"const":"renewed"}},"required":["state"]},"then":{"anyOf":[{"required":["id"]},{"required":["name"]}]}}]};
+const schema11 = {"type":"object","additionalProperties":false,"properties":{"state":{"type":"string","enum":["absent","info","list","node","present","renewed"]},"name":{"type":"string"},"id":{"type":"string","pattern":"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"},"node":{"type":"string","pattern":"^(?!\\.\\.?$)[^/\\u0000-\\u001f\\u007f]+$"},"checks":{"type":"array","items":{"type":"string"}},"node_checks":{"type":"array","items":{"type":"string"}},"service_checks":{"type":"array","items":{"type":"object","additionalProperties":false,"properties":{"id":{"type":"string"},"namespace":{"type":"string"}},"required":["id"]}},"behavior":{"type":"string","enum":["delete","release"]},"delay":{"type":"number","minimum":0},"ttl":{"type":"number","minimum":10,"maximum":86400},"keep_alive":{"type":"number","minimum":1,"maximum":604800},"consistency":{"type":"string","enum":["consistent","default","stale"]},"host":{"type":"string"},"port":{"type":"integer","minimum":1,"maximum":65535},"scheme":{"type":"string","enum":["http","https"]},"validate_certs":{"type":"boolean"},"ca_path":{"type":"string"},"client_cert":{"type":"string"},"client_key":{"type":"string"},"token":{"type":"string"},"datacenter":{"type":"string","pattern":"^[A-Za-z0-9_-]+$"},"timeout":{"type":"number","maximum":3600,"exclusiveMinimum":0},"retry_timeout":{"type":"number","minimum":0,"maximum":3600}},"allOf":[{"if":{"properties":{"state":{"const":"info"}},"required":["state"]},"then":{"required":["id"]}},{"if":{"properties":{"state":{"const":"absent"}},"required":["state"]},"then":{"anyOf":[{"required":["id"]},{"required":["name"]}]}},{"if":{"properties":{"state":{"const":"renewed"}},"required":["state"]},"then":{"anyOf":[{"required":["id"]},{"required":["name"]}]}}]};
 const func2 = Object.prototype.hasOwnProperty;
 const pattern0 = new RegExp("^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$", "u");
 const pattern1 = new RegExp("^(?!\\.\\.?$)[^/\\u0000-\\u001f\\u007f]+$", "u");
@@ -613,10 +613,11 @@ vErrors.push(err40);
 errors++;
 }
 }
-if(data.consistency !== undefined){
-let data18 = data.consistency;
-if(typeof data18 !== "string"){
-const err41 = {instancePath:instancePath+"/consistency",schemaPath:"#/properties/consistency/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data.keep_alive !== undefined){
+let data18 = data.keep_alive;
+if((typeof data18 == "number") && (isFinite(data18))){
+if(data18 > 604800 || isNaN(data18)){
+const err41 = {instancePath:instancePath+"/keep_alive",schemaPath:"#/properties/keep_alive/maximum",keyword:"maximum",params:{comparison: "<=", limit: 604800},message:"must be <= 604800"};
 if(vErrors === null){
 vErrors = [err41];
 }
@@ -625,8 +626,8 @@ vErrors.push(err41);
 }
 errors++;
 }
-if(!(((data18 === "consistent") || (data18 === "default")) || (data18 === "stale"))){
-const err42 = {instancePath:instancePath+"/consistency",schemaPath:"#/properties/consistency/enum",keyword:"enum",params:{allowedValues: schema11.properties.consistency.enum},message:"must be equal to one of the allowed values"};
+if(data18 < 1 || isNaN(data18)){
+const err42 = {instancePath:instancePath+"/keep_alive",schemaPath:"#/properties/keep_alive/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
 if(vErrors === null){
 vErrors = [err42];
 }
@@ -636,9 +637,8 @@ vErrors.push(err42);
 errors++;
 }
 }
-if(data.host !== undefined){
-if(typeof data.host !== "string"){
-const err43 = {instancePath:instancePath+"/host",schemaPath:"#/properties/host/type",keyword:"type",params:{type: "string"},message:"must be string"};
+else {
+const err43 = {instancePath:instancePath+"/keep_alive",schemaPath:"#/properties/keep_alive/type",keyword:"type",params:{type: "number"},message:"must be number"};
 if(vErrors === null){
 vErrors = [err43];
 }
@@ -648,10 +648,10 @@ vErrors.push(err43);
 errors++;
 }
 }
-if(data.port !== undefined){
-let data20 = data.port;
-if(!(((typeof data20 == "number") && (!(data20 % 1) && !isNaN(data20))) && (isFinite(data20)))){
-const err44 = {instancePath:instancePath+"/port",schemaPath:"#/properties/port/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(data.consistency !== undefined){
+let data19 = data.consistency;
+if(typeof data19 !== "string"){
+const err44 = {instancePath:instancePath+"/consistency",schemaPath:"#/properties/consistency/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err44];
 }
@@ -660,9 +660,8 @@ vErrors.push(err44);
 }
 errors++;
 }
-if((typeof data20 == "number") && (isFinite(data20))){
-if(data20 > 65535 || isNaN(data20)){
-const err45 = {instancePath:instancePath+"/port",schemaPath:"#/properties/port/maximum",keyword:"maximum",params:{comparison: "<=", limit: 65535},message:"must be <= 65535"};
+if(!(((data19 === "consistent") || (data19 === "default")) || (data19 === "stale"))){
+const err45 = {instancePath:instancePath+"/consistency",schemaPath:"#/properties/consistency/enum",keyword:"enum",params:{allowedValues: schema11.properties.consistency.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err45];
 }
@@ -671,8 +670,10 @@ vErrors.push(err45);
 }
 errors++;
 }
-if(data20 < 1 || isNaN(data20)){
-const err46 = {instancePath:instancePath+"/port",schemaPath:"#/properties/port/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
+}
+if(data.host !== undefined){
+if(typeof data.host !== "string"){
+const err46 = {instancePath:instancePath+"/host",schemaPath:"#/properties/host/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err46];
 }
@@ -682,11 +683,10 @@ vErrors.push(err46);
 errors++;
 }
 }
-}
-if(data.scheme !== undefined){
-let data21 = data.scheme;
-if(typeof data21 !== "string"){
-const err47 = {instancePath:instancePath+"/scheme",schemaPath:"#/properties/scheme/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data.port !== undefined){
+let data21 = data.port;
+if(!(((typeof data21 == "number") && (!(data21 % 1) && !isNaN(data21))) && (isFinite(data21)))){
+const err47 = {instancePath:instancePath+"/port",schemaPath:"#/properties/port/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err47];
 }
@@ -695,8 +695,9 @@ vErrors.push(err47);
 }
 errors++;
 }
-if(!((data21 === "http") || (data21 === "https"))){
-const err48 = {instancePath:instancePath+"/scheme",schemaPath:"#/properties/scheme/enum",keyword:"enum",params:{allowedValues: schema11.properties.scheme.enum},message:"must be equal to one of the allowed values"};
+if((typeof data21 == "number") && (isFinite(data21))){
+if(data21 > 65535 || isNaN(data21)){
+const err48 = {instancePath:instancePath+"/port",schemaPath:"#/properties/port/maximum",keyword:"maximum",params:{comparison: "<=", limit: 65535},message:"must be <= 65535"};
 if(vErrors === null){
 vErrors = [err48];
 }
@@ -705,10 +706,8 @@ vErrors.push(err48);
 }
 errors++;
 }
-}
-if(data.validate_certs !== undefined){
-if(typeof data.validate_certs !== "boolean"){
-const err49 = {instancePath:instancePath+"/validate_certs",schemaPath:"#/properties/validate_certs/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(data21 < 1 || isNaN(data21)){
+const err49 = {instancePath:instancePath+"/port",schemaPath:"#/properties/port/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
 if(vErrors === null){
 vErrors = [err49];
 }
@@ -718,9 +717,11 @@ vErrors.push(err49);
 errors++;
 }
 }
-if(data.ca_path !== undefined){
-if(typeof data.ca_path !== "string"){
-const err50 = {instancePath:instancePath+"/ca_path",schemaPath:"#/properties/ca_path/type",keyword:"type",params:{type: "string"},message:"must be string"};
+}
+if(data.scheme !== undefined){
+let data22 = data.scheme;
+if(typeof data22 !== "string"){
+const err50 = {instancePath:instancePath+"/scheme",schemaPath:"#/properties/scheme/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err50];
 }
@@ -729,10 +730,8 @@ vErrors.push(err50);
 }
 errors++;
 }
-}
-if(data.client_cert !== undefined){
-if(typeof data.client_cert !== "string"){
-const err51 = {instancePath:instancePath+"/client_cert",schemaPath:"#/properties/client_cert/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(!((data22 === "http") || (data22 === "https"))){
+const err51 = {instancePath:instancePath+"/scheme",schemaPath:"#/properties/scheme/enum",keyword:"enum",params:{allowedValues: schema11.properties.scheme.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err51];
 }
@@ -742,9 +741,9 @@ vErrors.push(err51);
 errors++;
 }
 }
-if(data.client_key !== undefined){
-if(typeof data.client_key !== "string"){
-const err52 = {instancePath:instancePath+"/client_key",schemaPath:"#/properties/client_key/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data.validate_certs !== undefined){
+if(typeof data.validate_certs !== "boolean"){
+const err52 = {instancePath:instancePath+"/validate_certs",schemaPath:"#/properties/validate_certs/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
 if(vErrors === null){
 vErrors = [err52];
 }
@@ -754,9 +753,9 @@ vErrors.push(err52);
 errors++;
 }
 }
-if(data.token !== undefined){
-if(typeof data.token !== "string"){
-const err53 = {instancePath:instancePath+"/token",schemaPath:"#/properties/token/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data.ca_path !== undefined){
+if(typeof data.ca_path !== "string"){
+const err53 = {instancePath:instancePath+"/ca_path",schemaPath:"#/properties/ca_path/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err53];
 }
@@ -766,11 +765,9 @@ vErrors.push(err53);
 errors++;
 }
 }
-if(data.datacenter !== undefined){
-let data27 = data.datacenter;
-if(typeof data27 === "string"){
-if(!pattern2.test(data27)){
-const err54 = {instancePath:instancePath+"/datacenter",schemaPath:"#/properties/datacenter/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_-]+$"},message:"must match pattern \""+"^[A-Za-z0-9_-]+$"+"\""};
+if(data.client_cert !== undefined){
+if(typeof data.client_cert !== "string"){
+const err54 = {instancePath:instancePath+"/client_cert",schemaPath:"#/properties/client_cert/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err54];
 }
@@ -780,8 +777,9 @@ vErrors.push(err54);
 errors++;
 }
 }
-else {
-const err55 = {instancePath:instancePath+"/datacenter",schemaPath:"#/properties/datacenter/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data.client_key !== undefined){
+if(typeof data.client_key !== "string"){
+const err55 = {instancePath:instancePath+"/client_key",schemaPath:"#/properties/client_key/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err55];
 }
@@ -791,11 +789,9 @@ vErrors.push(err55);
 errors++;
 }
 }
-if(data.timeout !== undefined){
-let data28 = data.timeout;
-if((typeof data28 == "number") && (isFinite(data28))){
-if(data28 > 3600 || isNaN(data28)){
-const err56 = {instancePath:instancePath+"/timeout",schemaPath:"#/properties/timeout/maximum",keyword:"maximum",params:{comparison: "<=", limit: 3600},message:"must be <= 3600"};
+if(data.token !== undefined){
+if(typeof data.token !== "string"){
+const err56 = {instancePath:instancePath+"/token",schemaPath:"#/properties/token/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err56];
 }
@@ -804,8 +800,12 @@ vErrors.push(err56);
 }
 errors++;
 }
-if(data28 <= 0 || isNaN(data28)){
-const err57 = {instancePath:instancePath+"/timeout",schemaPath:"#/properties/timeout/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0},message:"must be > 0"};
+}
+if(data.datacenter !== undefined){
+let data28 = data.datacenter;
+if(typeof data28 === "string"){
+if(!pattern2.test(data28)){
+const err57 = {instancePath:instancePath+"/datacenter",schemaPath:"#/properties/datacenter/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_-]+$"},message:"must match pattern \""+"^[A-Za-z0-9_-]+$"+"\""};
 if(vErrors === null){
 vErrors = [err57];
 }
@@ -816,7 +816,7 @@ errors++;
 }
 }
 else {
-const err58 = {instancePath:instancePath+"/timeout",schemaPath:"#/properties/timeout/type",keyword:"type",params:{type: "number"},message:"must be number"};
+const err58 = {instancePath:instancePath+"/datacenter",schemaPath:"#/properties/datacenter/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err58];
 }
@@ -826,11 +826,11 @@ vErrors.push(err58);
 errors++;
 }
 }
-if(data.retry_timeout !== undefined){
-let data29 = data.retry_timeout;
+if(data.timeout !== undefined){
+let data29 = data.timeout;
 if((typeof data29 == "number") && (isFinite(data29))){
 if(data29 > 3600 || isNaN(data29)){
-const err59 = {instancePath:instancePath+"/retry_timeout",schemaPath:"#/properties/retry_timeout/maximum",keyword:"maximum",params:{comparison: "<=", limit: 3600},message:"must be <= 3600"};
+const err59 = {instancePath:instancePath+"/timeout",schemaPath:"#/properties/timeout/maximum",keyword:"maximum",params:{comparison: "<=", limit: 3600},message:"must be <= 3600"};
 if(vErrors === null){
 vErrors = [err59];
 }
@@ -839,8 +839,8 @@ vErrors.push(err59);
 }
 errors++;
 }
-if(data29 < 0 || isNaN(data29)){
-const err60 = {instancePath:instancePath+"/retry_timeout",schemaPath:"#/properties/retry_timeout/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+if(data29 <= 0 || isNaN(data29)){
+const err60 = {instancePath:instancePath+"/timeout",schemaPath:"#/properties/timeout/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0},message:"must be > 0"};
 if(vErrors === null){
 vErrors = [err60];
 }
@@ -851,7 +851,7 @@ errors++;
 }
 }
 else {
-const err61 = {instancePath:instancePath+"/retry_timeout",schemaPath:"#/properties/retry_timeout/type",keyword:"type",params:{type: "number"},message:"must be number"};
+const err61 = {instancePath:instancePath+"/timeout",schemaPath:"#/properties/timeout/type",keyword:"type",params:{type: "number"},message:"must be number"};
 if(vErrors === null){
 vErrors = [err61];
 }
@@ -861,14 +861,49 @@ vErrors.push(err61);
 errors++;
 }
 }
-}
-else {
-const err62 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data.retry_timeout !== undefined){
+let data30 = data.retry_timeout;
+if((typeof data30 == "number") && (isFinite(data30))){
+if(data30 > 3600 || isNaN(data30)){
+const err62 = {instancePath:instancePath+"/retry_timeout",schemaPath:"#/properties/retry_timeout/maximum",keyword:"maximum",params:{comparison: "<=", limit: 3600},message:"must be <= 3600"};
 if(vErrors === null){
 vErrors = [err62];
 }
 else {
 vErrors.push(err62);
+}
+errors++;
+}
+if(data30 < 0 || isNaN(data30)){
+const err63 = {instancePath:instancePath+"/retry_timeout",schemaPath:"#/properties/retry_timeout/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+if(vErrors === null){
+vErrors = [err63];
+}
+else {
+vErrors.push(err63);
+}
+errors++;
+}
+}
+else {
+const err64 = {instancePath:instancePath+"/retry_timeout",schemaPath:"#/properties/retry_timeout/type",keyword:"type",params:{type: "number"},message:"must be number"};
+if(vErrors === null){
+vErrors = [err64];
+}
+else {
+vErrors.push(err64);
+}
+errors++;
+}
+}
+}
+else {
+const err65 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err65];
+}
+else {
+vErrors.push(err65);
 }
 errors++;
 }
