@@ -1,0 +1,96 @@
+// What every state of consul_semaphore works with: its settings, the APIs it is given (injected, so the
+// states run in unit tests against fakes), one clock for every deadline, the run's warnings; one read of
+// the prefix with every check a read must pass; and the pieces of a result that several states report.
+import type { RequestOptions } from '../shared/consul';
+import type { BlockingRead, KvApi } from '../shared/kv';
+import type { ModuleResult } from '../shared/result';
+import { RetryBudget, type RetryClock } from '../shared/retry';
+import type { SessionApi } from '../shared/sessions';
+import type { Settings } from './params';
+import { limitConflict, liveHolders, semaphoreView, storedLimit, type SemaphoreView } from './semaphore';
+
+export interface SemaphoreApis {
+  kv: KvApi;
+  sessions: SessionApi;
+  /** The run's retry budget: budgets made for single requests of a wait report with it. */
+  retry: RetryBudget;
+  /** The one clock of the run: the wait's deadline and each request's budget are measured on it. */
+  clock: RetryClock;
+}
+
+export interface Context extends SemaphoreApis {
+  settings: Settings;
+  warnings: string[];
+}
+
+/** Who holds slots, as the result reports it: the limit (null without a semaphore) and the live holders. */
+export interface Slots {
+  limit: number | null;
+  holders: string[];
+}
+
+export const seconds = (ms: number) => Math.round(ms / 100) / 10;
+
+export const slotsOf = (view: SemaphoreView): Slots => ({ limit: storedLimit(view) ?? null, holders: liveHolders(view) });
+
+/**
+ * The prefix as it is now (or, with `blocking`, once it changed), refused when PREFIX/.lock belongs to
+ * something else or holds another limit than ours: nothing is ever written from such a read.
+ */
+export async function readSemaphore(ctx: Context, blocking?: BlockingRead, options?: RequestOptions): Promise<SemaphoreView> {
+  const { prefix, limit } = ctx.settings;
+  // The trailing "/" keeps keys of a sibling prefix (locks/a-b beside locks/a) out of the read.
+  const { entries, index } = await ctx.kv.list(`${prefix}/`, blocking, options);
+  const view = semaphoreView(prefix, entries, index);
+  const conflict = limitConflict(view, limit);
+  if (conflict) throw conflict;
+  return view;
+}
+
+export function report(ctx: Context, slots: Slots, changed: boolean, extra: Record<string, unknown> = {}): ModuleResult {
+  const { settings } = ctx;
+  return {
+    changed,
+    prefix: settings.prefix,
+    limit: slots.limit,
+    acquired: settings.session !== undefined && slots.holders.includes(settings.session),
+    holders: slots.holders,
+    ...extra,
+  };
+}
+
+export function diffOf(ctx: Context, before: Slots, after: Slots): Record<string, unknown> {
+  if (!ctx.settings.ansible.diff) return {};
+  const prefix = ctx.settings.prefix;
+  return { diff: { before: { prefix, ...before }, after: { prefix, ...after } } };
+}
+
+/** One holder as the result shows it; name and node are null when its session could not be read. */
+export interface HolderDetail {
+  session: string;
+  name: string | null;
+  node: string | null;
+  value: string | null;
+}
+
+/** Who is inside, for a play that must say so: each holder's session name and node, and its contender key's value. */
+export async function holderDetails(ctx: Context, view: SemaphoreView, holders: string[]): Promise<HolderDetail[]> {
+  return Promise.all(
+    holders.map(async (id) => {
+      const session = await ctx.sessions.info(id).catch(() => undefined);
+      return { session: id, name: session?.Name ?? null, node: session?.Node ?? null, value: view.contenders.get(id)?.value ?? null };
+    }),
+  );
+}
+
+/** The same in words: "session <id> ('name' on node n)", for messages. */
+export const detailWords = (details: HolderDetail[]) =>
+  details.map((d) => (d.name === null ? `session ${d.session}` : `session ${d.session} ('${d.name}' on node ${d.node ?? '?'})`)).join(', ');
+
+/** Each request of a wait gets its own retry budget, never reaching past the wait's end plus `timeout`. */
+export function budgetUntil(ctx: Context, deadline: number): RequestOptions {
+  const { retryTimeoutMs = 0, timeoutMs } = ctx.settings.connection;
+  const budget = new RetryBudget(Math.max(0, Math.min(retryTimeoutMs, deadline + timeoutMs - ctx.clock.now())), ctx.clock);
+  ctx.retry.adopt(budget);
+  return { budget };
+}
