@@ -4,7 +4,8 @@
 //   1. schema/<module>.schema.json         – JSON Schema of the parameters (after Ansible-style conversion)
 //   2. src/<module>/generated/spec.ts      – TypeScript types + the conversion table, from the same YAML
 //   3. src/<module>/generated/validate.js  – ajv standalone validator, so nothing is compiled at start-up
-//      and README.md's parameter tables (one per module, one per fragment)
+//      and README.md's parameter tables (one per module, one per fragment), and for each shared fragment
+//      src/shared/generated/<fragment>.ts, the TypeScript type of its options (e.g. ConnectionParams)
 //   4. dist/<module>.js + dist/<module>.yml – one esbuild bundle with shebang, WANT_JSON and its run bit,
 //      and its ansible-doc sidecar (the merged table)
 //
@@ -17,10 +18,10 @@ import { mkdirSync, readFileSync, writeFileSync, chmodSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { generateSchema } from './scripts/schema-gen.mjs';
-import { generateSpecModule, generateValidatorModule } from './scripts/codegen.mjs';
+import { generateFragmentTypes, generateSpecModule, generateValidatorModule } from './scripts/codegen.mjs';
 import { bundle } from './scripts/bundle.mjs';
 import { withParameterTable } from './scripts/readme-table.mjs';
-import { MODULES, loadFragment, loadModuleDoc, modulePaths, sidecarText } from './scripts/module-doc.mjs';
+import { FRAGMENTS, MODULES, loadFragment, loadModuleDoc, modulePaths, sidecarText } from './scripts/module-doc.mjs';
 
 const root = dirname(fileURLToPath(import.meta.url));
 const argv = process.argv.slice(2);
@@ -38,7 +39,11 @@ function write(relPath, text, mode) {
 }
 
 let readme = readFileSync(join(root, 'README.md'), 'utf8');
-readme = withParameterTable(readme, 'connection', loadFragment(root, 'connection'));
+for (const fragment of FRAGMENTS) {
+  const doc = loadFragment(root, fragment);
+  readme = withParameterTable(readme, fragment, doc);
+  write(`src/shared/generated/${fragment}.ts`, generateFragmentTypes(fragment, doc));
+}
 
 for (const name of MODULES) {
   const paths = modulePaths(name);

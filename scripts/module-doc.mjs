@@ -2,7 +2,7 @@
 // DOCUMENTATION.extends_documentation_fragment (src/shared/<fragment>.yml), merged as Ansible merges doc
 // fragments. Everything generated for a module — schema, types, validator, README table, the ansible-doc
 // sidecar — comes from this one merged document.
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
@@ -23,6 +23,12 @@ export const modulePaths = (name) => ({
   bundle: `dist/${name}.js`,
   sidecar: `dist/${name}.yml`,
 });
+
+/** The shared doc fragments: every src/shared/<fragment>.yml. */
+export const FRAGMENTS = readdirSync(join(dirname(fileURLToPath(import.meta.url)), '../src/shared'))
+  .filter((file) => file.endsWith('.yml'))
+  .map((file) => file.slice(0, -'.yml'.length))
+  .sort();
 
 export function loadFragment(root, fragment) {
   return readYaml(join(root, 'src/shared', `${fragment}.yml`));

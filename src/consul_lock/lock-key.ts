@@ -22,4 +22,4 @@ export function lockState({ entry, index }: KeyRead): LockState {
   return { exists: true, holder: entry.session, value: entry.value, lockIndex: entry.lockIndex, flags: entry.flags, index };
 }
 
-export const readLock = async (kv: KvApi, key: string, blocking?: BlockingRead, options?: RequestOptions) => lockState(await kv.read(key, blocking, options));
+export const readLock = async (kv: Pick<KvApi, 'read'>, key: string, blocking?: BlockingRead, options?: RequestOptions) => lockState(await kv.read(key, blocking, options));

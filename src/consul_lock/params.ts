@@ -3,6 +3,7 @@
 // size in bytes, both refused before any request is sent.
 import type { ModuleArgs } from '../shared/args';
 import { show } from '../shared/coerce';
+import { lockOptionsOf, type LockOptionSettings } from '../shared/lock-options';
 import type { ParameterTable } from '../shared/option-spec';
 import { commonSettings, parseParameters, surrogateErrors, type CommonSettings } from '../shared/parameters';
 import { MODULE_NAME, OPTIONS, REQUIRED_IF, type ModuleParams, type State } from './generated/spec';
@@ -13,12 +14,11 @@ export const TABLE: ParameterTable = { moduleName: MODULE_NAME, options: OPTIONS
 /** Consul's default kv_max_value_size: larger values are refused by the agent with a 413. */
 export const MAX_VALUE_BYTES = 512 * 1024;
 
-export interface Settings extends CommonSettings {
+export interface Settings extends CommonSettings, LockOptionSettings {
   state: State;
   key: string;
-  session?: string;
-  value: string;
-  waitMs: number;
+  /** Undefined: an acquire keeps the value stored in the key. */
+  value?: string;
 }
 
 /** A key reaches only /v1/kv/<key>: a segment that is empty, "." or ".." would make Consul redirect elsewhere. */
@@ -45,8 +45,7 @@ export function toSettings(args: ModuleArgs, env: NodeJS.ProcessEnv = process.en
     ...commonSettings(TABLE, args, p),
     state: p.state,
     key: p.key,
-    session: p.session?.toLowerCase(),
+    ...lockOptionsOf(p),
     value: p.value,
-    waitMs: Math.round(p.wait * 1000),
   };
 }

@@ -31,13 +31,13 @@ async function notAcquired(ctx: Context, view: SemaphoreView, waitedMs: number):
   const { prefix, waitMs, failIfNotAcquired } = ctx.settings;
   const slots = slotsOf(view);
   const details = await holderDetails(ctx, view, slots.holders);
-  const fields = { limit: slots.limit, holders: slots.holders, holder_details: details, waited: seconds(waitedMs) };
-  if (!failIfNotAcquired) return { ...report(ctx, slots, false), ...fields };
   const full = `its ${slots.holders.length} slot(s) are held by ${detailWords(details)}`;
   const message =
     waitMs === 0
       ? `The semaphore ${prefix} is full: ${full}; wait is 0, so not waiting for a slot.`
       : `Waited ${seconds(waitedMs)} s for a slot of the semaphore ${prefix}; it is still full: ${full}.`;
+  const fields = { limit: slots.limit, holders: slots.holders, holder_details: details, waited: seconds(waitedMs) };
+  if (!failIfNotAcquired) return { ...report(ctx, slots, false), ...fields, msg: message };
   throw new ModuleFailure(message, fields);
 }
 

@@ -9,9 +9,10 @@ import type { SessionApi } from '../shared/sessions';
 import type { Settings } from './params';
 import { limitConflict, liveHolders, semaphoreView, storedLimit, type SemaphoreView } from './semaphore';
 
+/** Only what the states use, so unit tests hand them small fakes. */
 export interface SemaphoreApis {
-  kv: KvApi;
-  sessions: SessionApi;
+  kv: Pick<KvApi, 'list' | 'acquire' | 'casPut' | 'delete'>;
+  sessions: Pick<SessionApi, 'info' | 'renew'>;
   /** The run's retry budget: budgets made for single requests of a wait report with it. */
   retry: RetryBudget;
   /** The one clock of the run: the wait's deadline and each request's budget are measured on it. */

@@ -4,21 +4,9 @@
 import { isIPv6 } from 'node:net';
 import { domainToASCII } from 'node:url';
 import { show } from './coerce';
+import type { ConnectionParams } from './generated/connection';
 
-/** The shared options after conversion and defaults (the generated ModuleParams of every module include them). */
-export interface ConnectionParams {
-  host: string;
-  port: number;
-  scheme: 'http' | 'https';
-  validate_certs: boolean;
-  ca_path?: string;
-  client_cert?: string;
-  client_key?: string;
-  token?: string;
-  datacenter?: string;
-  timeout: number;
-  retry_timeout: number;
-}
+export type { ConnectionParams };
 
 export interface ConnectionSettings {
   /** scheme://host:port, the only origin any request goes to. */

@@ -9,8 +9,11 @@ import { join, resolve } from 'node:path';
 const root = resolve(__dirname, '../..');
 /** Every module: a folder of src/ holding its own parameter table, src/<module>/<module>.yml. */
 const MODULES = readdirSync(join(root, 'src')).filter((name) => existsSync(join(root, 'src', name, `${name}.yml`)));
+/** The shared doc fragments: every src/shared/<fragment>.yml, each with its generated type. */
+const FRAGMENTS = readdirSync(join(root, 'src/shared')).filter((file) => file.endsWith('.yml')).map((file) => file.slice(0, -4));
 const GENERATED = [
   'README.md',
+  ...FRAGMENTS.map((name) => `src/shared/generated/${name}.ts`),
   ...MODULES.flatMap((name) => [
     `schema/${name}.schema.json`,
     `src/${name}/generated/spec.ts`,

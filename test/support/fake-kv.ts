@@ -43,7 +43,7 @@ export class FakeKv {
     this.keys.set(key, { key, value, session, flags, lockIndex: (old?.lockIndex ?? 0) + (session && old?.session !== session ? 1 : 0), createIndex: old?.createIndex ?? index, modifyIndex: index });
   }
 
-  get kv(): KvApi {
+  get kv(): Pick<KvApi, 'list' | 'acquire' | 'casPut' | 'delete'> {
     const api = {
       list: async (prefix: string, blocking?: BlockingRead): Promise<PrefixRead> => {
         if (blocking && this.index <= blocking.index) {
@@ -83,10 +83,10 @@ export class FakeKv {
         return Promise.resolve(true);
       },
     };
-    return api as unknown as KvApi;
+    return api;
   }
 
-  get sessionApi(): SessionApi {
+  get sessionApi(): Pick<SessionApi, 'info' | 'renew'> {
     const info = (id: string): ConsulSession | undefined => {
       const s = this.sessions.get(id);
       if (!s) return undefined;
@@ -99,6 +99,6 @@ export class FakeKv {
         return Promise.resolve(info(id));
       },
     };
-    return api as unknown as SessionApi;
+    return api;
   }
 }

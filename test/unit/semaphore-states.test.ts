@@ -85,6 +85,7 @@ describe('consul_semaphore states (in-memory KV, fake timers)', () => {
     const result = await run(fake, { session: C, fail_if_not_acquired: false });
     expect(result).to.deep.include({ changed: false, acquired: false, holders: [A, B], waited: 0 });
     expect(result.holder_details).to.have.length(2);
+    expect(result.msg).to.match(/^The semaphore sem\/states is full: its 2 slot\(s\) are held by /);
   });
 
   it('waits with blocking reads, renews its TTL session every half TTL, and gets in when a holder leaves', async () => {

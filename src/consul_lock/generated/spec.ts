@@ -10,10 +10,6 @@ export const OPTIONS: Readonly<Record<string, OptionSpec>> = {
     "required": true,
     "patternMessage": "must be a non-empty key without control characters"
   },
-  "session": {
-    "type": "str",
-    "patternMessage": "must be a session UUID (like 0b2fa4a9-6d0b-4e34-b3d4-2c1a0f0f5a6e), the session_id of consul_session"
-  },
   "state": {
     "type": "str",
     "choices": [
@@ -24,12 +20,19 @@ export const OPTIONS: Readonly<Record<string, OptionSpec>> = {
     "default": "acquired"
   },
   "value": {
+    "type": "str"
+  },
+  "session": {
     "type": "str",
-    "default": ""
+    "patternMessage": "must be a session UUID (like 0b2fa4a9-6d0b-4e34-b3d4-2c1a0f0f5a6e), the session_id of consul_session"
   },
   "wait": {
     "type": "duration",
     "default": 0
+  },
+  "fail_if_not_acquired": {
+    "type": "bool",
+    "default": true
   },
   "host": {
     "type": "str",
@@ -108,10 +111,11 @@ export const REQUIRED_IF: readonly RequiredIf[] = [["state","acquired",["session
 /** The parameters after conversion and defaults: durations in seconds. */
 export interface ModuleParams {
   key: string;
-  session?: string;
   state: "acquired" | "info" | "released";
-  value: string;
+  value?: string;
+  session?: string;
   wait: number;
+  fail_if_not_acquired: boolean;
   host: string;
   port: number;
   scheme: "http" | "https";

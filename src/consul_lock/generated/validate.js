@@ -3,7 +3,7 @@
 "use strict";
 export const validate = validate10;
 export default validate10;
-const schema11 = {"type":"object","additionalProperties":false,"properties":{"key":{"type":"string","pattern":"^[^\\u0000-\\u001f\\u007f]+$"},"session":{"type":"string","pattern":"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"},"state":{"type":"string","enum":["acquired","info","released"]},"value":{"type":"string"},"wait":{"type":"number","minimum":0,"maximum":86400},"host":{"type":"string"},"port":{"type":"integer","minimum":1,"maximum":65535},"scheme":{"type":"string","enum":["http","https"]},"validate_certs":{"type":"boolean"},"ca_path":{"type":"string"},"client_cert":{"type":"string"},"client_key":{"type":"string"},"token":{"type":"string"},"datacenter":{"type":"string","pattern":"^[A-Za-z0-9_-]+$"},"timeout":{"type":"number","maximum":3600,"exclusiveMinimum":0},"retry_timeout":{"type":"number","minimum":0,"maximum":3600}},"required":["key"],"allOf":[{"if":{"properties":{"state":{"const":"acquired"}},"required":["state"]},"then":{"required":["session"]}},{"if":{"properties":{"state":{"const":"released"}},"required":["state"]},"then":{"required":["session"]}}]};
+const schema11 = {"type":"object","additionalProperties":false,"properties":{"key":{"type":"string","pattern":"^[^\\u0000-\\u001f\\u007f]+$"},"state":{"type":"string","enum":["acquired","info","released"]},"value":{"type":"string"},"session":{"type":"string","pattern":"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"},"wait":{"type":"number","minimum":0,"maximum":86400},"fail_if_not_acquired":{"type":"boolean"},"host":{"type":"string"},"port":{"type":"integer","minimum":1,"maximum":65535},"scheme":{"type":"string","enum":["http","https"]},"validate_certs":{"type":"boolean"},"ca_path":{"type":"string"},"client_cert":{"type":"string"},"client_key":{"type":"string"},"token":{"type":"string"},"datacenter":{"type":"string","pattern":"^[A-Za-z0-9_-]+$"},"timeout":{"type":"number","maximum":3600,"exclusiveMinimum":0},"retry_timeout":{"type":"number","minimum":0,"maximum":3600}},"required":["key"],"allOf":[{"if":{"properties":{"state":{"const":"acquired"}},"required":["state"]},"then":{"required":["session"]}},{"if":{"properties":{"state":{"const":"released"}},"required":["state"]},"then":{"required":["session"]}}]};
 const func2 = Object.prototype.hasOwnProperty;
 const pattern0 = new RegExp("^[^\\u0000-\\u001f\\u007f]+$", "u");
 const pattern1 = new RegExp("^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$", "u");
@@ -194,11 +194,10 @@ vErrors.push(err11);
 errors++;
 }
 }
-if(data.session !== undefined){
-let data3 = data.session;
-if(typeof data3 === "string"){
-if(!pattern1.test(data3)){
-const err12 = {instancePath:instancePath+"/session",schemaPath:"#/properties/session/pattern",keyword:"pattern",params:{pattern: "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"},message:"must match pattern \""+"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"+"\""};
+if(data.state !== undefined){
+let data3 = data.state;
+if(typeof data3 !== "string"){
+const err12 = {instancePath:instancePath+"/state",schemaPath:"#/properties/state/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -207,9 +206,8 @@ vErrors.push(err12);
 }
 errors++;
 }
-}
-else {
-const err13 = {instancePath:instancePath+"/session",schemaPath:"#/properties/session/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(!(((data3 === "acquired") || (data3 === "info")) || (data3 === "released"))){
+const err13 = {instancePath:instancePath+"/state",schemaPath:"#/properties/state/enum",keyword:"enum",params:{allowedValues: schema11.properties.state.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -219,10 +217,9 @@ vErrors.push(err13);
 errors++;
 }
 }
-if(data.state !== undefined){
-let data4 = data.state;
-if(typeof data4 !== "string"){
-const err14 = {instancePath:instancePath+"/state",schemaPath:"#/properties/state/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data.value !== undefined){
+if(typeof data.value !== "string"){
+const err14 = {instancePath:instancePath+"/value",schemaPath:"#/properties/value/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -231,8 +228,12 @@ vErrors.push(err14);
 }
 errors++;
 }
-if(!(((data4 === "acquired") || (data4 === "info")) || (data4 === "released"))){
-const err15 = {instancePath:instancePath+"/state",schemaPath:"#/properties/state/enum",keyword:"enum",params:{allowedValues: schema11.properties.state.enum},message:"must be equal to one of the allowed values"};
+}
+if(data.session !== undefined){
+let data5 = data.session;
+if(typeof data5 === "string"){
+if(!pattern1.test(data5)){
+const err15 = {instancePath:instancePath+"/session",schemaPath:"#/properties/session/pattern",keyword:"pattern",params:{pattern: "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"},message:"must match pattern \""+"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"+"\""};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -242,9 +243,8 @@ vErrors.push(err15);
 errors++;
 }
 }
-if(data.value !== undefined){
-if(typeof data.value !== "string"){
-const err16 = {instancePath:instancePath+"/value",schemaPath:"#/properties/value/type",keyword:"type",params:{type: "string"},message:"must be string"};
+else {
+const err16 = {instancePath:instancePath+"/session",schemaPath:"#/properties/session/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -289,9 +289,9 @@ vErrors.push(err19);
 errors++;
 }
 }
-if(data.host !== undefined){
-if(typeof data.host !== "string"){
-const err20 = {instancePath:instancePath+"/host",schemaPath:"#/properties/host/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data.fail_if_not_acquired !== undefined){
+if(typeof data.fail_if_not_acquired !== "boolean"){
+const err20 = {instancePath:instancePath+"/fail_if_not_acquired",schemaPath:"#/properties/fail_if_not_acquired/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -301,10 +301,9 @@ vErrors.push(err20);
 errors++;
 }
 }
-if(data.port !== undefined){
-let data8 = data.port;
-if(!(((typeof data8 == "number") && (!(data8 % 1) && !isNaN(data8))) && (isFinite(data8)))){
-const err21 = {instancePath:instancePath+"/port",schemaPath:"#/properties/port/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(data.host !== undefined){
+if(typeof data.host !== "string"){
+const err21 = {instancePath:instancePath+"/host",schemaPath:"#/properties/host/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -313,9 +312,11 @@ vErrors.push(err21);
 }
 errors++;
 }
-if((typeof data8 == "number") && (isFinite(data8))){
-if(data8 > 65535 || isNaN(data8)){
-const err22 = {instancePath:instancePath+"/port",schemaPath:"#/properties/port/maximum",keyword:"maximum",params:{comparison: "<=", limit: 65535},message:"must be <= 65535"};
+}
+if(data.port !== undefined){
+let data9 = data.port;
+if(!(((typeof data9 == "number") && (!(data9 % 1) && !isNaN(data9))) && (isFinite(data9)))){
+const err22 = {instancePath:instancePath+"/port",schemaPath:"#/properties/port/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -324,8 +325,9 @@ vErrors.push(err22);
 }
 errors++;
 }
-if(data8 < 1 || isNaN(data8)){
-const err23 = {instancePath:instancePath+"/port",schemaPath:"#/properties/port/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
+if((typeof data9 == "number") && (isFinite(data9))){
+if(data9 > 65535 || isNaN(data9)){
+const err23 = {instancePath:instancePath+"/port",schemaPath:"#/properties/port/maximum",keyword:"maximum",params:{comparison: "<=", limit: 65535},message:"must be <= 65535"};
 if(vErrors === null){
 vErrors = [err23];
 }
@@ -334,12 +336,8 @@ vErrors.push(err23);
 }
 errors++;
 }
-}
-}
-if(data.scheme !== undefined){
-let data9 = data.scheme;
-if(typeof data9 !== "string"){
-const err24 = {instancePath:instancePath+"/scheme",schemaPath:"#/properties/scheme/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data9 < 1 || isNaN(data9)){
+const err24 = {instancePath:instancePath+"/port",schemaPath:"#/properties/port/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
 if(vErrors === null){
 vErrors = [err24];
 }
@@ -348,8 +346,12 @@ vErrors.push(err24);
 }
 errors++;
 }
-if(!((data9 === "http") || (data9 === "https"))){
-const err25 = {instancePath:instancePath+"/scheme",schemaPath:"#/properties/scheme/enum",keyword:"enum",params:{allowedValues: schema11.properties.scheme.enum},message:"must be equal to one of the allowed values"};
+}
+}
+if(data.scheme !== undefined){
+let data10 = data.scheme;
+if(typeof data10 !== "string"){
+const err25 = {instancePath:instancePath+"/scheme",schemaPath:"#/properties/scheme/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err25];
 }
@@ -358,10 +360,8 @@ vErrors.push(err25);
 }
 errors++;
 }
-}
-if(data.validate_certs !== undefined){
-if(typeof data.validate_certs !== "boolean"){
-const err26 = {instancePath:instancePath+"/validate_certs",schemaPath:"#/properties/validate_certs/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(!((data10 === "http") || (data10 === "https"))){
+const err26 = {instancePath:instancePath+"/scheme",schemaPath:"#/properties/scheme/enum",keyword:"enum",params:{allowedValues: schema11.properties.scheme.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err26];
 }
@@ -371,9 +371,9 @@ vErrors.push(err26);
 errors++;
 }
 }
-if(data.ca_path !== undefined){
-if(typeof data.ca_path !== "string"){
-const err27 = {instancePath:instancePath+"/ca_path",schemaPath:"#/properties/ca_path/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data.validate_certs !== undefined){
+if(typeof data.validate_certs !== "boolean"){
+const err27 = {instancePath:instancePath+"/validate_certs",schemaPath:"#/properties/validate_certs/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
 if(vErrors === null){
 vErrors = [err27];
 }
@@ -383,9 +383,9 @@ vErrors.push(err27);
 errors++;
 }
 }
-if(data.client_cert !== undefined){
-if(typeof data.client_cert !== "string"){
-const err28 = {instancePath:instancePath+"/client_cert",schemaPath:"#/properties/client_cert/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data.ca_path !== undefined){
+if(typeof data.ca_path !== "string"){
+const err28 = {instancePath:instancePath+"/ca_path",schemaPath:"#/properties/ca_path/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err28];
 }
@@ -395,9 +395,9 @@ vErrors.push(err28);
 errors++;
 }
 }
-if(data.client_key !== undefined){
-if(typeof data.client_key !== "string"){
-const err29 = {instancePath:instancePath+"/client_key",schemaPath:"#/properties/client_key/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data.client_cert !== undefined){
+if(typeof data.client_cert !== "string"){
+const err29 = {instancePath:instancePath+"/client_cert",schemaPath:"#/properties/client_cert/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err29];
 }
@@ -407,9 +407,9 @@ vErrors.push(err29);
 errors++;
 }
 }
-if(data.token !== undefined){
-if(typeof data.token !== "string"){
-const err30 = {instancePath:instancePath+"/token",schemaPath:"#/properties/token/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data.client_key !== undefined){
+if(typeof data.client_key !== "string"){
+const err30 = {instancePath:instancePath+"/client_key",schemaPath:"#/properties/client_key/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err30];
 }
@@ -419,11 +419,9 @@ vErrors.push(err30);
 errors++;
 }
 }
-if(data.datacenter !== undefined){
-let data15 = data.datacenter;
-if(typeof data15 === "string"){
-if(!pattern2.test(data15)){
-const err31 = {instancePath:instancePath+"/datacenter",schemaPath:"#/properties/datacenter/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_-]+$"},message:"must match pattern \""+"^[A-Za-z0-9_-]+$"+"\""};
+if(data.token !== undefined){
+if(typeof data.token !== "string"){
+const err31 = {instancePath:instancePath+"/token",schemaPath:"#/properties/token/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err31];
 }
@@ -433,8 +431,11 @@ vErrors.push(err31);
 errors++;
 }
 }
-else {
-const err32 = {instancePath:instancePath+"/datacenter",schemaPath:"#/properties/datacenter/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data.datacenter !== undefined){
+let data16 = data.datacenter;
+if(typeof data16 === "string"){
+if(!pattern2.test(data16)){
+const err32 = {instancePath:instancePath+"/datacenter",schemaPath:"#/properties/datacenter/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_-]+$"},message:"must match pattern \""+"^[A-Za-z0-9_-]+$"+"\""};
 if(vErrors === null){
 vErrors = [err32];
 }
@@ -444,11 +445,8 @@ vErrors.push(err32);
 errors++;
 }
 }
-if(data.timeout !== undefined){
-let data16 = data.timeout;
-if((typeof data16 == "number") && (isFinite(data16))){
-if(data16 > 3600 || isNaN(data16)){
-const err33 = {instancePath:instancePath+"/timeout",schemaPath:"#/properties/timeout/maximum",keyword:"maximum",params:{comparison: "<=", limit: 3600},message:"must be <= 3600"};
+else {
+const err33 = {instancePath:instancePath+"/datacenter",schemaPath:"#/properties/datacenter/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err33];
 }
@@ -457,8 +455,12 @@ vErrors.push(err33);
 }
 errors++;
 }
-if(data16 <= 0 || isNaN(data16)){
-const err34 = {instancePath:instancePath+"/timeout",schemaPath:"#/properties/timeout/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0},message:"must be > 0"};
+}
+if(data.timeout !== undefined){
+let data17 = data.timeout;
+if((typeof data17 == "number") && (isFinite(data17))){
+if(data17 > 3600 || isNaN(data17)){
+const err34 = {instancePath:instancePath+"/timeout",schemaPath:"#/properties/timeout/maximum",keyword:"maximum",params:{comparison: "<=", limit: 3600},message:"must be <= 3600"};
 if(vErrors === null){
 vErrors = [err34];
 }
@@ -467,9 +469,8 @@ vErrors.push(err34);
 }
 errors++;
 }
-}
-else {
-const err35 = {instancePath:instancePath+"/timeout",schemaPath:"#/properties/timeout/type",keyword:"type",params:{type: "number"},message:"must be number"};
+if(data17 <= 0 || isNaN(data17)){
+const err35 = {instancePath:instancePath+"/timeout",schemaPath:"#/properties/timeout/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0},message:"must be > 0"};
 if(vErrors === null){
 vErrors = [err35];
 }
@@ -479,11 +480,8 @@ vErrors.push(err35);
 errors++;
 }
 }
-if(data.retry_timeout !== undefined){
-let data17 = data.retry_timeout;
-if((typeof data17 == "number") && (isFinite(data17))){
-if(data17 > 3600 || isNaN(data17)){
-const err36 = {instancePath:instancePath+"/retry_timeout",schemaPath:"#/properties/retry_timeout/maximum",keyword:"maximum",params:{comparison: "<=", limit: 3600},message:"must be <= 3600"};
+else {
+const err36 = {instancePath:instancePath+"/timeout",schemaPath:"#/properties/timeout/type",keyword:"type",params:{type: "number"},message:"must be number"};
 if(vErrors === null){
 vErrors = [err36];
 }
@@ -492,8 +490,12 @@ vErrors.push(err36);
 }
 errors++;
 }
-if(data17 < 0 || isNaN(data17)){
-const err37 = {instancePath:instancePath+"/retry_timeout",schemaPath:"#/properties/retry_timeout/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+}
+if(data.retry_timeout !== undefined){
+let data18 = data.retry_timeout;
+if((typeof data18 == "number") && (isFinite(data18))){
+if(data18 > 3600 || isNaN(data18)){
+const err37 = {instancePath:instancePath+"/retry_timeout",schemaPath:"#/properties/retry_timeout/maximum",keyword:"maximum",params:{comparison: "<=", limit: 3600},message:"must be <= 3600"};
 if(vErrors === null){
 vErrors = [err37];
 }
@@ -502,9 +504,8 @@ vErrors.push(err37);
 }
 errors++;
 }
-}
-else {
-const err38 = {instancePath:instancePath+"/retry_timeout",schemaPath:"#/properties/retry_timeout/type",keyword:"type",params:{type: "number"},message:"must be number"};
+if(data18 < 0 || isNaN(data18)){
+const err38 = {instancePath:instancePath+"/retry_timeout",schemaPath:"#/properties/retry_timeout/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
 if(vErrors === null){
 vErrors = [err38];
 }
@@ -514,14 +515,25 @@ vErrors.push(err38);
 errors++;
 }
 }
-}
 else {
-const err39 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err39 = {instancePath:instancePath+"/retry_timeout",schemaPath:"#/properties/retry_timeout/type",keyword:"type",params:{type: "number"},message:"must be number"};
 if(vErrors === null){
 vErrors = [err39];
 }
 else {
 vErrors.push(err39);
+}
+errors++;
+}
+}
+}
+else {
+const err40 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err40];
+}
+else {
+vErrors.push(err40);
 }
 errors++;
 }

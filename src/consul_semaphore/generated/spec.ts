@@ -13,10 +13,6 @@ export const OPTIONS: Readonly<Record<string, OptionSpec>> = {
   "limit": {
     "type": "int"
   },
-  "session": {
-    "type": "str",
-    "patternMessage": "must be a session UUID (like 0b2fa4a9-6d0b-4e34-b3d4-2c1a0f0f5a6e), the session_id of consul_session"
-  },
   "state": {
     "type": "str",
     "choices": [
@@ -28,6 +24,10 @@ export const OPTIONS: Readonly<Record<string, OptionSpec>> = {
   },
   "value": {
     "type": "str"
+  },
+  "session": {
+    "type": "str",
+    "patternMessage": "must be a session UUID (like 0b2fa4a9-6d0b-4e34-b3d4-2c1a0f0f5a6e), the session_id of consul_session"
   },
   "wait": {
     "type": "duration",
@@ -115,9 +115,9 @@ export const REQUIRED_IF: readonly RequiredIf[] = [["state","acquired",["session
 export interface ModuleParams {
   prefix: string;
   limit?: number;
-  session?: string;
   state: "acquired" | "info" | "released";
   value?: string;
+  session?: string;
   wait: number;
   fail_if_not_acquired: boolean;
   host: string;

@@ -3,7 +3,7 @@
 "use strict";
 export const validate = validate10;
 export default validate10;
-const schema11 = {"type":"object","additionalProperties":false,"properties":{"prefix":{"type":"string","pattern":"^[^\\u0000-\\u001f\\u007f]+$"},"limit":{"type":"integer","minimum":1,"maximum":10000},"session":{"type":"string","pattern":"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"},"state":{"type":"string","enum":["acquired","info","released"]},"value":{"type":"string"},"wait":{"type":"number","minimum":0,"maximum":86400},"fail_if_not_acquired":{"type":"boolean"},"host":{"type":"string"},"port":{"type":"integer","minimum":1,"maximum":65535},"scheme":{"type":"string","enum":["http","https"]},"validate_certs":{"type":"boolean"},"ca_path":{"type":"string"},"client_cert":{"type":"string"},"client_key":{"type":"string"},"token":{"type":"string"},"datacenter":{"type":"string","pattern":"^[A-Za-z0-9_-]+$"},"timeout":{"type":"number","maximum":3600,"exclusiveMinimum":0},"retry_timeout":{"type":"number","minimum":0,"maximum":3600}},"required":["prefix"],"allOf":[{"if":{"properties":{"state":{"const":"acquired"}},"required":["state"]},"then":{"required":["session","limit"]}},{"if":{"properties":{"state":{"const":"released"}},"required":["state"]},"then":{"required":["session"]}}]};
+const schema11 = {"type":"object","additionalProperties":false,"properties":{"prefix":{"type":"string","pattern":"^[^\\u0000-\\u001f\\u007f]+$"},"limit":{"type":"integer","minimum":1,"maximum":10000},"state":{"type":"string","enum":["acquired","info","released"]},"value":{"type":"string"},"session":{"type":"string","pattern":"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"},"wait":{"type":"number","minimum":0,"maximum":86400},"fail_if_not_acquired":{"type":"boolean"},"host":{"type":"string"},"port":{"type":"integer","minimum":1,"maximum":65535},"scheme":{"type":"string","enum":["http","https"]},"validate_certs":{"type":"boolean"},"ca_path":{"type":"string"},"client_cert":{"type":"string"},"client_key":{"type":"string"},"token":{"type":"string"},"datacenter":{"type":"string","pattern":"^[A-Za-z0-9_-]+$"},"timeout":{"type":"number","maximum":3600,"exclusiveMinimum":0},"retry_timeout":{"type":"number","minimum":0,"maximum":3600}},"required":["prefix"],"allOf":[{"if":{"properties":{"state":{"const":"acquired"}},"required":["state"]},"then":{"required":["session","limit"]}},{"if":{"properties":{"state":{"const":"released"}},"required":["state"]},"then":{"required":["session"]}}]};
 const func2 = Object.prototype.hasOwnProperty;
 const pattern0 = new RegExp("^[^\\u0000-\\u001f\\u007f]+$", "u");
 const pattern1 = new RegExp("^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$", "u");
@@ -239,11 +239,10 @@ errors++;
 }
 }
 }
-if(data.session !== undefined){
-let data4 = data.session;
-if(typeof data4 === "string"){
-if(!pattern1.test(data4)){
-const err16 = {instancePath:instancePath+"/session",schemaPath:"#/properties/session/pattern",keyword:"pattern",params:{pattern: "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"},message:"must match pattern \""+"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"+"\""};
+if(data.state !== undefined){
+let data4 = data.state;
+if(typeof data4 !== "string"){
+const err16 = {instancePath:instancePath+"/state",schemaPath:"#/properties/state/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -252,9 +251,8 @@ vErrors.push(err16);
 }
 errors++;
 }
-}
-else {
-const err17 = {instancePath:instancePath+"/session",schemaPath:"#/properties/session/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(!(((data4 === "acquired") || (data4 === "info")) || (data4 === "released"))){
+const err17 = {instancePath:instancePath+"/state",schemaPath:"#/properties/state/enum",keyword:"enum",params:{allowedValues: schema11.properties.state.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -264,10 +262,9 @@ vErrors.push(err17);
 errors++;
 }
 }
-if(data.state !== undefined){
-let data5 = data.state;
-if(typeof data5 !== "string"){
-const err18 = {instancePath:instancePath+"/state",schemaPath:"#/properties/state/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data.value !== undefined){
+if(typeof data.value !== "string"){
+const err18 = {instancePath:instancePath+"/value",schemaPath:"#/properties/value/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -276,8 +273,12 @@ vErrors.push(err18);
 }
 errors++;
 }
-if(!(((data5 === "acquired") || (data5 === "info")) || (data5 === "released"))){
-const err19 = {instancePath:instancePath+"/state",schemaPath:"#/properties/state/enum",keyword:"enum",params:{allowedValues: schema11.properties.state.enum},message:"must be equal to one of the allowed values"};
+}
+if(data.session !== undefined){
+let data6 = data.session;
+if(typeof data6 === "string"){
+if(!pattern1.test(data6)){
+const err19 = {instancePath:instancePath+"/session",schemaPath:"#/properties/session/pattern",keyword:"pattern",params:{pattern: "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"},message:"must match pattern \""+"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"+"\""};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -287,9 +288,8 @@ vErrors.push(err19);
 errors++;
 }
 }
-if(data.value !== undefined){
-if(typeof data.value !== "string"){
-const err20 = {instancePath:instancePath+"/value",schemaPath:"#/properties/value/type",keyword:"type",params:{type: "string"},message:"must be string"};
+else {
+const err20 = {instancePath:instancePath+"/session",schemaPath:"#/properties/session/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err20];
 }
