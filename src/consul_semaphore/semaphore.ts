@@ -9,7 +9,7 @@
 // client's own rule. A stricter rule here would drop holders the CLI still counts, and the CLI, which
 // watches .lock, would then see its slot lost and kill its command.
 import { ModuleFailure } from '../shared/errors';
-import { SEMAPHORE_FLAGS, flagsOwner } from '../shared/lock-protocol';
+import { LOCK_FLAGS, SEMAPHORE_FLAGS, flagsOwner } from '../shared/lock-protocol';
 import type { KvEntry } from '../shared/kv';
 
 /** The coordination key under the prefix (api.DefaultSemaphoreKey). */
@@ -89,9 +89,11 @@ export function semaphoreView(prefix: string, entries: readonly SemaphoreEntry[]
   const lockKey = coordinationKey(prefix);
   const coordination = entries.find((e) => e.key === lockKey);
   if (coordination && coordination.flags !== SEMAPHORE_FLAGS) {
+    // `consul lock PREFIX` and `consul lock -n 1 PREFIX` both keep a plain lock there.
+    const hint = coordination.flags === LOCK_FLAGS ? ` (consul lock and consul lock -n 1 keep a lock there: share it with consul_lock, key ${lockKey})` : '';
     throw new ModuleFailure(
       `The key ${lockKey} is ${flagsOwner(coordination.flags)}, not a semaphore's (flags ${SEMAPHORE_FLAGS}); ` +
-        `refusing to use the prefix ${prefix} as a semaphore. Give the semaphore a prefix of its own.`,
+        `refusing to use the prefix ${prefix} as a semaphore${hint}. Give the semaphore a prefix of its own.`,
       { key: lockKey, flags: coordination.flags },
     );
   }

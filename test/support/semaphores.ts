@@ -57,7 +57,7 @@ export const semaphoreFail = (args: Record<string, unknown>, options: RunOptions
  */
 export function cliSemaphore(agent: Agent, prefix: string, limit: number, label: string, log: string, seconds: number): ChildProcess & { output: () => string } {
   const section = `echo "$(date +%s.%N) start ${label}" >> '${log}'; sleep ${seconds}; echo "$(date +%s.%N) end ${label}" >> '${log}'`;
-  const child = spawn(consulBinary(), ['lock', '-n', String(limit), prefix, section], {
+  const child = spawn(consulBinary(), ['lock', '-verbose', '-n', String(limit), prefix, section], {
     env: { ...process.env, CONSUL_HTTP_ADDR: agent.httpAddr },
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,
