@@ -21,7 +21,7 @@ import { generateSchema } from './scripts/schema-gen.mjs';
 import { generateFragmentTypes, generateSpecModule, generateValidatorModule } from './scripts/codegen.mjs';
 import { bundle } from './scripts/bundle.mjs';
 import { withParameterTable } from './scripts/readme-table.mjs';
-import { FRAGMENTS, MODULES, loadFragment, loadModuleDoc, modulePaths, sidecarText } from './scripts/module-doc.mjs';
+import { FRAGMENTS, MODULES, fragmentsOf, loadFragment, loadModuleDoc, modulePaths, sidecarText } from './scripts/module-doc.mjs';
 
 const root = dirname(fileURLToPath(import.meta.url));
 const argv = process.argv.slice(2);
@@ -50,12 +50,13 @@ for (const name of MODULES) {
   const doc = loadModuleDoc(root, name);
   const schema = generateSchema(doc);
   write(paths.schema, JSON.stringify(schema, null, 2) + '\n');
-  write(`${paths.generated}/spec.ts`, generateSpecModule(doc));
+  const own = loadModuleDoc(root, name, { fragments: false });
+  write(`${paths.generated}/spec.ts`, generateSpecModule(doc, { fragments: fragmentsOf(root, name), ownOptions: own.DOCUMENTATION.options }));
   const validator = generateValidatorModule(schema, name);
   write(`${paths.generated}/validate.js`, validator.code);
   write(`${paths.generated}/validate.d.ts`, validator.declaration);
   // The README lists a module's own options; the shared ones have their own table.
-  readme = withParameterTable(readme, name, loadModuleDoc(root, name, { fragments: false }));
+  readme = withParameterTable(readme, name, own);
   if (!schemaOnly) {
     write(paths.bundle, await bundle(root, name, { minify }), 0o755);
     write(paths.sidecar, sidecarText(name, doc));

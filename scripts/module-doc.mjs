@@ -53,6 +53,11 @@ export function loadModuleDoc(root, name, { fragments: withFragments = true } = 
   return merged;
 }
 
+/** The fragments a module's table extends, in its order. */
+export function fragmentsOf(root, name) {
+  return readYaml(join(root, modulePaths(name).table)).DOCUMENTATION.extends_documentation_fragment ?? [];
+}
+
 /** The ansible-doc sidecar: the merged contract, without the machine-only VALIDATION key. */
 export function sidecarText(name, doc) {
   const { VALIDATION: _validation, ...forAnsible } = doc;

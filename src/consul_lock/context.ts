@@ -2,7 +2,8 @@
 // run in unit tests against fakes), one clock for every deadline, the run's warnings; and the pieces
 // of a result that several states report.
 import type { RequestOptions } from '../shared/consul';
-import { ConsulError, ModuleFailure } from '../shared/errors';
+import { ModuleFailure } from '../shared/errors';
+import { describeHolder as sharedDescribe, explainInvalidSession as sharedExplain, sessionGone as sharedSessionGone } from '../shared/holders';
 import type { KvApi } from '../shared/kv';
 import { LOCK_FLAGS, SEMAPHORE_FLAGS, flagsAllow, flagsOwner } from '../shared/lock-protocol';
 import type { ModuleResult } from '../shared/result';
@@ -28,27 +29,12 @@ export interface Context extends LockApis {
 
 export const seconds = (ms: number) => Math.round(ms / 100) / 10;
 
-export const sessionGone = (session: string) =>
-  new ModuleFailure(
-    `Session ${session} does not exist (it expired or was destroyed), so it cannot hold a lock. ` +
-      'Create one with consul_session (state: present) and pass its session_id.',
-  );
+export const sessionGone = (session: string) => sharedSessionGone(session, 'a lock');
 
-/** Consul answers an acquire by a session it does not know with 500 `invalid session "<id>"`. */
-export function explainInvalidSession(error: unknown, session: string): never {
-  if (error instanceof ConsulError && error.status === 500 && /invalid session/i.test(error.body ?? '')) throw sessionGone(session);
-  throw error;
-}
+export const explainInvalidSession = (error: unknown, session: string) => sharedExplain(error, session, 'a lock');
 
-/** Who holds a key: in words ("session <id> ('name' on node n)") and as result fields, for failures too. */
-export async function describeHolder(ctx: Context, holder: string): Promise<{ words: string; fields: Record<string, unknown> }> {
-  const session = await ctx.sessions.info(holder).catch(() => undefined);
-  if (!session) return { words: `session ${holder}`, fields: { holder } };
-  return {
-    words: `session ${holder} ('${session.Name}' on node ${session.Node})`,
-    fields: { holder, holder_name: session.Name, holder_node: session.Node },
-  };
-}
+/** Who holds a key: in words and as result fields (shared/holders.ts). */
+export const describeHolder = (ctx: Context, holder: string) => sharedDescribe(ctx.sessions, holder);
 
 /**
  * A key whose flags say it is something else (a semaphore's key, another tool's data) is never taken

@@ -34,9 +34,26 @@ describe('consul_lock against a real agent', function () {
     expect(decoded(await kvEntry(agent, 'locks/a'))).to.equal('deploy 2');
   });
 
-  it('without a value (the default ""), which Consul stores as null, a second acquire changes nothing', async () => {
-    expect(await lockOk({ key: 'locks/empty', session: mine }, { env })).to.include({ changed: true, holder: mine });
+  it('without a value keeps what the key stores (consul kv put, a previous holder), and a second acquire changes nothing', async () => {
+    expect((await consulHttp(agent, 'PUT', '/v1/kv/locks/kept', 'written by consul kv put')).body).to.equal(true);
+    expect(await lockOk({ key: 'locks/kept', session: mine }, { env })).to.include({ changed: true, holder: mine, value: 'written by consul kv put' });
+    expect(await lockOk({ key: 'locks/kept', session: mine }, { env })).to.include({ changed: false, holder: mine, lock_index: 1 });
+    expect(decoded(await kvEntry(agent, 'locks/kept'))).to.equal('written by consul kv put');
+    // A new key without a value is empty (Consul keeps it as null): still no change the second time.
+    expect(await lockOk({ key: 'locks/empty', session: mine }, { env })).to.include({ changed: true, holder: mine, value: '' });
     expect(await lockOk({ key: 'locks/empty', session: mine }, { env })).to.include({ changed: false, holder: mine, lock_index: 1 });
+  });
+
+  it('fail_if_not_acquired: false reports a lock held elsewhere as acquired: false and succeeds; a Consul that is down still fails', async () => {
+    const run = await runModule({ key: 'locks/a', session: theirs, fail_if_not_acquired: false }, { env, module: 'consul_lock' });
+    expect(run.code).to.equal(0);
+    expect(run.result).to.include({ changed: false, acquired: false, holder: mine, holder_name: 'mine', holder_node: 'lock-node', waited: 0 });
+    const waited = await lockOk({ key: 'locks/a', session: theirs, fail_if_not_acquired: false, wait: 1 }, { env });
+    expect(waited).to.include({ changed: false, acquired: false, holder: mine });
+    expect(waited.waited).to.be.at.least(1);
+    expect((await kvEntry(agent, 'locks/a'))?.Session).to.equal(mine);
+    const down = await lockFail({ key: 'locks/a', session: theirs, fail_if_not_acquired: false, retry_timeout: 0 }, { env: { CONSUL_HTTP_ADDR: '127.0.0.1:9' } });
+    expect(down).to.contain('Could not read the key locks/a');
   });
 
   it('info reads the holder, its name and node; acquired says whether `session` holds it', async () => {

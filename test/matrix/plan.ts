@@ -25,6 +25,8 @@ export const ONCE_ONLY_NODE = [
   'keeps a 10 s TTL session alive past twice its TTL, while an unrenewed twin is invalidated',
   // Consul's TTL and lock-delay timers before a takeover; waiting, renewing and acquiring run under every version.
   "takes over from a dead holder (TTL run out, then its lock-delay), while its own short-TTL session is kept alive",
+  // The same takeover from a SIGKILLed `consul lock` (its session's 15 s TTL and 15 s lock-delay: ~40 s).
+  'takes over from a CLI holder killed with SIGKILL once its session dies (TTL 15s, lock-delay 15s)',
 ];
 
 /** The ansible-core versions the plays are tested under. */

@@ -24,6 +24,7 @@ const lockParams = fc.record(
     state: sometimesValid(fc.constantFrom('acquired', 'released', 'info')),
     value: sometimesValid(fc.oneof(fc.string(), hostileString, fc.string({ unit: 'binary', maxLength: 60 }))),
     wait: sometimesValid(fc.constantFrom(0, '0s', -1, '25h', 'NaN')),
+    fail_if_not_acquired: sometimesValid(fc.boolean()),
     token: sometimesValid(fc.oneof(fc.uuid(), hostileString.map((s) => `tok${s}en`))),
     _ansible_check_mode: sometimesValid(fc.boolean()),
     _ansible_diff: sometimesValid(fc.boolean()),
