@@ -2,36 +2,25 @@
 // our session, so that others count us alive), then our session into PREFIX/.lock with a check-and-set
 // write once fewer than `limit` live holders are in. While the semaphore is full, shared/wait.ts blocks
 // on the prefix and renews our TTL session. One deadline on the run's clock bounds it all.
-import { ConsulError, ModuleFailure } from '../shared/errors';
+import { ModuleFailure } from '../shared/errors';
+import { explainInvalidSession, sessionGone } from '../shared/holders';
 import { parseDurationNs } from '../shared/duration';
 import { SEMAPHORE_FLAGS, flagsOwner } from '../shared/lock-protocol';
 import type { RequestOptions } from '../shared/consul';
 import type { ModuleResult } from '../shared/result';
 import { waitUntil } from '../shared/wait';
-import { budgetUntil, detailWords, diffOf, holderDetails, readSemaphore, report, seconds, slotsOf, type Context, type Slots } from './context';
+import { budgetUntil, describeHolders, diffOf, readSemaphore, report, seconds, slotsOf, type Context, type Slots } from './context';
 import { contenderKey, holdsContenderKey, planAcquire, type SemaphoreView } from './semaphore';
 
 /** A backstop: each lost check-and-set means another contender wrote .lock, so races end long before this. */
 export const MAX_CAS_RACES = 100;
 
-const sessionGone = (session: string, what: string) =>
-  new ModuleFailure(
-    `Session ${session} does not exist (it expired or was destroyed), so it cannot ${what}. ` +
-      'Create one with consul_session (state: present) and pass its session_id.',
-  );
-
-/** Consul answers an acquire by a session it does not know with 500 `invalid session "<id>"`. */
-function explainInvalidSession(error: unknown, session: string): never {
-  if (error instanceof ConsulError && error.status === 500 && /invalid session/i.test(error.body ?? '')) throw sessionGone(session, 'take a slot');
-  throw error;
-}
-
 /** No slot within `wait`: a failure naming who is inside, or (fail_if_not_acquired: false) a result saying so. */
 async function notAcquired(ctx: Context, view: SemaphoreView, waitedMs: number): Promise<ModuleResult> {
   const { prefix, waitMs, failIfNotAcquired } = ctx.settings;
   const slots = slotsOf(view);
-  const details = await holderDetails(ctx, view, slots.holders);
-  const full = `its ${slots.holders.length} slot(s) are held by ${detailWords(details)}`;
+  const { details, words } = await describeHolders(ctx, view, slots.holders);
+  const full = `its ${slots.holders.length} slot(s) are held by ${words}`;
   const message =
     waitMs === 0
       ? `The semaphore ${prefix} is full: ${full}; wait is 0, so not waiting for a slot.`
@@ -57,7 +46,7 @@ async function takeSlot(ctx: Context, view: SemaphoreView, pruned: string[], opt
       return true;
     }
     current = await readSemaphore(ctx, undefined, options());
-    if (!holdsContenderKey(current, session)) throw sessionGone(session, `keep its place in the semaphore ${prefix}`);
+    if (!holdsContenderKey(current, session)) throw sessionGone(session, `a slot of the semaphore ${prefix}`);
   }
   return false;
 }
@@ -72,7 +61,7 @@ async function ensureContender(ctx: Context, view: SemaphoreView, options: Reque
   }
   const mine = holdsContenderKey(view, session);
   if (mine && (value === undefined || existing?.value === value)) return false;
-  const made = await ctx.kv.acquire(key, session, value ?? existing?.value ?? '', { flags: SEMAPHORE_FLAGS }, options).catch((e: unknown) => explainInvalidSession(e, session));
+  const made = await ctx.kv.acquire(key, session, value ?? existing?.value ?? '', { flags: SEMAPHORE_FLAGS }, options).catch((e: unknown) => explainInvalidSession(e, session, `a slot of the semaphore ${prefix}`));
   if (!made) throw new ModuleFailure(`Consul refused session ${session} its contender key ${key} (another session holds it).`);
   return true;
 }
@@ -139,7 +128,7 @@ async function waitForSlot(ctx: Context, initial: SemaphoreView, deadline: numbe
   // Free now: no need to know our session's TTL.
   if (planOf(initial) !== 'full' && (await takeSlot(ctx, initial, pruned, options))) return { acquired: true, waitedMs: 0, state: initial, renewals: 0 };
   const own = await ctx.sessions.info(session);
-  if (!own) throw sessionGone(session, 'wait for a slot');
+  if (!own) throw sessionGone(session, `a slot of the semaphore ${settings.prefix}`);
   const ttlNs = own.TTL ? parseDurationNs(own.TTL) : undefined;
   const outcome = await waitUntil(
     { session, what: `a slot of the semaphore ${settings.prefix}`, deadline, ttlMs: ttlNs === undefined ? undefined : ttlNs / 1e6 },
@@ -148,7 +137,7 @@ async function waitForSlot(ctx: Context, initial: SemaphoreView, deadline: numbe
       read: async (blocking) => {
         const view = await readSemaphore(ctx, blocking, options());
         // Our key is gone with our session (or was deleted): a slot taken now would be a dead holder's.
-        if (!holdsContenderKey(view, session)) throw sessionGone(session, `keep its place in the semaphore ${settings.prefix}`);
+        if (!holdsContenderKey(view, session)) throw sessionGone(session, `a slot of the semaphore ${settings.prefix}`);
         return view;
       },
       done: (view) => planOf(view) === 'held',

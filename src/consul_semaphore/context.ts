@@ -2,6 +2,7 @@
 // states run in unit tests against fakes), one clock for every deadline, the run's warnings; one read of
 // the prefix with every check a read must pass; and the pieces of a result that several states report.
 import type { RequestOptions } from '../shared/consul';
+import { describeHolder } from '../shared/holders';
 import type { BlockingRead, KvApi } from '../shared/kv';
 import type { ModuleResult } from '../shared/result';
 import { RetryBudget, type RetryClock } from '../shared/retry';
@@ -74,19 +75,20 @@ export interface HolderDetail {
   value: string | null;
 }
 
-/** Who is inside, for a play that must say so: each holder's session name and node, and its contender key's value. */
-export async function holderDetails(ctx: Context, view: SemaphoreView, holders: string[]): Promise<HolderDetail[]> {
-  return Promise.all(
-    holders.map(async (id) => {
-      const session = await ctx.sessions.info(id).catch(() => undefined);
-      return { session: id, name: session?.Name ?? null, node: session?.Node ?? null, value: view.contenders.get(id)?.value ?? null };
-    }),
-  );
+/**
+ * Who is inside, for a play that must say so: each holder's session name and node and its contender
+ * key's value, and the same in words for a message ("session <id> ('name' on node n), …").
+ */
+export async function describeHolders(ctx: Context, view: SemaphoreView, holders: string[]): Promise<{ details: HolderDetail[]; words: string }> {
+  const described = await Promise.all(holders.map((id) => describeHolder(ctx.sessions, id)));
+  const details = described.map(({ fields }, i) => ({
+    session: holders[i] as string,
+    name: (fields.holder_name as string | undefined) ?? null,
+    node: (fields.holder_node as string | undefined) ?? null,
+    value: view.contenders.get(holders[i] as string)?.value ?? null,
+  }));
+  return { details, words: described.map((h) => h.words).join(', ') };
 }
-
-/** The same in words: "session <id> ('name' on node n)", for messages. */
-export const detailWords = (details: HolderDetail[]) =>
-  details.map((d) => (d.name === null ? `session ${d.session}` : `session ${d.session} ('${d.name}' on node ${d.node ?? '?'})`)).join(', ');
 
 /** Each request of a wait gets its own retry budget, never reaching past the wait's end plus `timeout`. */
 export function budgetUntil(ctx: Context, deadline: number): RequestOptions {

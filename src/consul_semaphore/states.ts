@@ -6,7 +6,7 @@ import { SEMAPHORE_FLAGS } from '../shared/lock-protocol';
 import type { ModuleResult } from '../shared/result';
 import { finishResult } from '../shared/run-module';
 import { acquired, MAX_CAS_RACES } from './acquire';
-import { diffOf, holderDetails, readSemaphore, report, slotsOf, type Context, type SemaphoreApis, type Slots } from './context';
+import { describeHolders, diffOf, readSemaphore, report, slotsOf, type Context, type SemaphoreApis, type Slots } from './context';
 import type { Settings } from './params';
 import { contenderKey, planCleanup, planRelease, waitingContenders, type SemaphoreView } from './semaphore';
 
@@ -50,7 +50,7 @@ async function released(ctx: Context): Promise<ModuleResult> {
 async function info(ctx: Context): Promise<ModuleResult> {
   const view = await readSemaphore(ctx);
   const slots = slotsOf(view);
-  return report(ctx, slots, false, { holder_details: await holderDetails(ctx, view, slots.holders), waiting: waitingContenders(view) });
+  return report(ctx, slots, false, { holder_details: (await describeHolders(ctx, view, slots.holders)).details, waiting: waitingContenders(view) });
 }
 
 const STATES = { acquired, released, info } as const;

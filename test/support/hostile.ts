@@ -1,5 +1,6 @@
 // The generators of hostile input the fuzz tests share (fast-check): pieces that try to leave the
 // endpoint a value is meant for, huge strings, and junk of every JSON type.
+import { expect } from 'chai';
 import fc from 'fast-check';
 
 /** Pieces that try to leave /v1/session/...: traversal, query and fragment injection, encodings, CRLF. */
@@ -20,3 +21,15 @@ export const junk: fc.Arbitrary<unknown> = fc.oneof(
 );
 /** Mostly a plausible value, so that many cases get past validation to the planning and the HTTP client. */
 export const sometimesValid = <T>(valid: fc.Arbitrary<T>) => fc.oneof({ weight: 12, arbitrary: valid }, { weight: 1, arbitrary: junk });
+
+/**
+ * What holds for any in-process run of a module on hostile input, whatever the outcome: the exit code
+ * matches `failed`, no unexpected error or stack trace, and a token of 8 characters or more never printed.
+ */
+export function expectCleanOutcome(args: Record<string, unknown>, result: Record<string, unknown>, exitCode: number): void {
+  const printed = JSON.stringify(result);
+  expect(exitCode).to.equal(result.failed === true ? 1 : 0);
+  expect(result, 'an unexpected error (a bug)').to.not.have.property('exception');
+  expect(printed, 'no stack trace').to.not.match(/\bat (?:async )?\S+ \(?(?:\/|node:)[^)]*:\d+:\d+\)?/);
+  if (typeof args.token === 'string' && args.token.length >= 8) expect(printed).to.not.contain(JSON.stringify(args.token).slice(1, -1));
+}
