@@ -3,6 +3,7 @@
 // value's size in bytes, both refused before any request is sent.
 import type { ModuleArgs } from '../shared/args';
 import { keySegmentErrors, valueSizeErrors } from '../shared/kv-params';
+import { lockOptionsOf, type LockOptionSettings } from '../shared/lock-options';
 import type { ParameterTable } from '../shared/option-spec';
 import { commonSettings, parseParameters, surrogateErrors, type CommonSettings } from '../shared/parameters';
 import { MODULE_NAME, OPTIONS, REQUIRED_IF, type ModuleParams, type State } from './generated/spec';
@@ -10,16 +11,13 @@ import validate from './generated/validate.js';
 
 export const TABLE: ParameterTable = { moduleName: MODULE_NAME, options: OPTIONS, requiredIf: REQUIRED_IF, validate };
 
-export interface Settings extends CommonSettings {
+export interface Settings extends CommonSettings, LockOptionSettings {
   state: State;
   /** Without a trailing "/": the semaphore's keys are `${prefix}/.lock` and `${prefix}/<session>`. */
   prefix: string;
   limit?: number;
-  session?: string;
   /** Undefined: a new contender key is empty, an existing one keeps its value. */
   value?: string;
-  waitMs: number;
-  failIfNotAcquired: boolean;
 }
 
 /** `consul lock -n 2 locks/x/` works (Go's path.Join drops the slash), so one trailing "/" is dropped too. */
@@ -38,9 +36,7 @@ export function toSettings(args: ModuleArgs, env: NodeJS.ProcessEnv = process.en
     state: p.state,
     prefix: withoutTrailingSlash(p.prefix) as string,
     limit: p.limit,
-    session: p.session?.toLowerCase(),
+    ...lockOptionsOf(p),
     value: p.value,
-    waitMs: Math.round(p.wait * 1000),
-    failIfNotAcquired: p.fail_if_not_acquired,
   };
 }
