@@ -8,8 +8,8 @@ import { parseDurationNs } from '../shared/duration';
 import { SEMAPHORE_FLAGS, flagsOwner } from '../shared/lock-protocol';
 import type { RequestOptions } from '../shared/consul';
 import type { ModuleResult } from '../shared/result';
-import { waitUntil } from '../shared/wait';
-import { budgetUntil, describeHolders, diffOf, readSemaphore, report, seconds, slotsOf, type Context, type Slots } from './context';
+import { budgetUntil, seconds, waitUntil } from '../shared/wait';
+import { describeHolders, diffOf, readSemaphore, report, slotsOf, type Context, type Slots } from './context';
 import { contenderKey, holdsContenderKey, planAcquire, type SemaphoreView } from './semaphore';
 
 /** A backstop: each lost check-and-set means another contender wrote .lock, so races end long before this. */

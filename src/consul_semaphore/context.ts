@@ -5,7 +5,7 @@ import type { RequestOptions } from '../shared/consul';
 import { describeHolder } from '../shared/holders';
 import type { BlockingRead, KvApi } from '../shared/kv';
 import type { ModuleResult } from '../shared/result';
-import { RetryBudget, type RetryClock } from '../shared/retry';
+import type { RetryBudget, RetryClock } from '../shared/retry';
 import type { SessionApi } from '../shared/sessions';
 import type { Settings } from './params';
 import { limitConflict, liveHolders, semaphoreView, storedLimit, type SemaphoreView } from './semaphore';
@@ -31,7 +31,6 @@ export interface Slots {
   holders: string[];
 }
 
-export const seconds = (ms: number) => Math.round(ms / 100) / 10;
 
 export const slotsOf = (view: SemaphoreView): Slots => ({ limit: storedLimit(view) ?? null, holders: liveHolders(view) });
 
@@ -90,10 +89,3 @@ export async function describeHolders(ctx: Context, view: SemaphoreView, holders
   return { details, words: described.map((h) => h.words).join(', ') };
 }
 
-/** Each request of a wait gets its own retry budget, never reaching past the wait's end plus `timeout`. */
-export function budgetUntil(ctx: Context, deadline: number): RequestOptions {
-  const { retryTimeoutMs = 0, timeoutMs } = ctx.settings.connection;
-  const budget = new RetryBudget(Math.max(0, Math.min(retryTimeoutMs, deadline + timeoutMs - ctx.clock.now())), ctx.clock);
-  ctx.retry.adopt(budget);
-  return { budget };
-}
