@@ -6,7 +6,7 @@ import fc from 'fast-check';
 import { parseArgs } from '../../src/shared/args';
 import { consulLock } from '../../src/consul_lock/module';
 import { execute } from '../../src/shared/run-module';
-import { HOSTILE_PIECES, expectCleanOutcome, hostileString, junk, sometimesValid } from '../support/hostile';
+import { HOSTILE_PIECES, expectCleanOutcome, hostileString, lockKindArgs, sometimesValid } from '../support/hostile';
 import { forbiddenRequest, startRecorder, type Recorder } from '../support/recorder';
 
 const RUNS = Number(process.env.FUZZ_LOCK_RUNS ?? 3_000);
@@ -17,20 +17,9 @@ const key = fc.oneof(
   { weight: 4, arbitrary: fc.array(keyPiece, { minLength: 1, maxLength: 5 }).map((p) => p.join('/')) },
   { weight: 1, arbitrary: hostileString },
 );
-const lockParams = fc.record(
-  {
-    key: sometimesValid(key),
-    session: sometimesValid(fc.oneof({ weight: 4, arbitrary: fc.uuid() }, { weight: 1, arbitrary: hostileString })),
-    state: sometimesValid(fc.constantFrom('acquired', 'released', 'info')),
-    value: sometimesValid(fc.oneof(fc.string(), hostileString, fc.string({ unit: 'binary', maxLength: 60 }))),
-    wait: sometimesValid(fc.constantFrom(0, '0s', -1, '25h', 'NaN')),
-    fail_if_not_acquired: sometimesValid(fc.boolean()),
-    token: sometimesValid(fc.oneof(fc.uuid(), hostileString.map((s) => `tok${s}en`))),
-    _ansible_check_mode: sometimesValid(fc.boolean()),
-    _ansible_diff: sometimesValid(fc.boolean()),
-  },
-  { requiredKeys: [] },
-).chain((p) => fc.oneof({ weight: 8, arbitrary: fc.constant({}) }, { weight: 1, arbitrary: fc.dictionary(fc.string({ maxLength: 8 }), junk, { maxKeys: 2 }) }).map((extra) => ({ ...extra, ...p })));
+const lockParams = lockKindArgs({
+  key: sometimesValid(key),
+});
 
 describe('security: consul_lock under hostile input (fast-check)', function () {
   this.timeout(300_000);
@@ -49,7 +38,7 @@ describe('security: consul_lock under hostile input (fast-check)', function () {
     let refused = 0;
     await fc.assert(
       fc.asyncProperty(lockParams, async (p) => {
-        const args = { ...p, host: '127.0.0.1', port: rec.port, timeout: 2, retry_timeout: 0 };
+        const args: Record<string, unknown> = { ...p, host: '127.0.0.1', port: rec.port, timeout: 2, retry_timeout: 0 };
         rec.requests.length = 0;
         const { result, exitCode } = await execute(consulLock, () => parseArgs(JSON.stringify(args)), {});
         if (exitCode === 1) refused += 1;

@@ -7,7 +7,7 @@ import fc from 'fast-check';
 import { parseArgs } from '../../src/shared/args';
 import { consulSemaphore } from '../../src/consul_semaphore/module';
 import { execute } from '../../src/shared/run-module';
-import { HOSTILE_PIECES, expectCleanOutcome, hostileString, junk, sometimesValid } from '../support/hostile';
+import { HOSTILE_PIECES, expectCleanOutcome, hostileString, lockKindArgs, sometimesValid } from '../support/hostile';
 import { forbiddenSemaphoreRequest, startRecorder, type Recorder } from '../support/recorder';
 
 const RUNS = Number(process.env.FUZZ_SEMAPHORE_RUNS ?? 1_500);
@@ -18,21 +18,10 @@ const prefix = fc.oneof(
   { weight: 4, arbitrary: fc.tuple(fc.array(piece, { minLength: 1, maxLength: 4 }), fc.boolean()).map(([p, slash]) => p.join('/') + (slash ? '/' : '')) },
   { weight: 1, arbitrary: hostileString },
 );
-const params = fc.record(
-  {
-    prefix: sometimesValid(prefix),
-    limit: sometimesValid(fc.oneof({ weight: 5, arbitrary: fc.integer({ min: 1, max: 5 }) }, { weight: 1, arbitrary: fc.constantFrom(0, -1, '2', 1e9, 2.5, 'many') })),
-    session: sometimesValid(fc.oneof({ weight: 4, arbitrary: fc.uuid() }, { weight: 1, arbitrary: hostileString })),
-    state: sometimesValid(fc.constantFrom('acquired', 'released', 'info')),
-    value: sometimesValid(fc.oneof(fc.string(), hostileString, fc.string({ unit: 'binary', maxLength: 60 }))),
-    wait: sometimesValid(fc.oneof({ weight: 3, arbitrary: fc.constantFrom(0, '0s') }, { weight: 1, arbitrary: fc.constantFrom(-1, '25h', 'NaN') })),
-    fail_if_not_acquired: sometimesValid(fc.boolean()),
-    token: sometimesValid(fc.oneof(fc.uuid(), hostileString.map((s) => `tok${s}en`))),
-    _ansible_check_mode: sometimesValid(fc.boolean()),
-    _ansible_diff: sometimesValid(fc.boolean()),
-  },
-  { requiredKeys: [] },
-).chain((p) => fc.oneof({ weight: 8, arbitrary: fc.constant({}) }, { weight: 1, arbitrary: fc.dictionary(fc.string({ maxLength: 8 }), junk, { maxKeys: 2 }) }).map((extra) => ({ ...extra, ...p })));
+const params = lockKindArgs({
+  prefix: sometimesValid(prefix),
+  limit: sometimesValid(fc.oneof({ weight: 5, arbitrary: fc.integer({ min: 1, max: 5 }) }, { weight: 1, arbitrary: fc.constantFrom(0, -1, '2', 1e9, 2.5, 'many') })),
+});
 
 describe('security: consul_semaphore under hostile input (fast-check)', function () {
   this.timeout(300_000);
@@ -51,7 +40,7 @@ describe('security: consul_semaphore under hostile input (fast-check)', function
     let refused = 0;
     await fc.assert(
       fc.asyncProperty(params, async (p) => {
-        const args = { ...p, host: '127.0.0.1', port: rec.port, timeout: 2, retry_timeout: 0 };
+        const args: Record<string, unknown> = { ...p, host: '127.0.0.1', port: rec.port, timeout: 2, retry_timeout: 0 };
         rec.requests.length = 0;
         const { result, exitCode } = await execute(consulSemaphore, () => parseArgs(JSON.stringify(args)), {});
         if (exitCode === 1) refused += 1;
