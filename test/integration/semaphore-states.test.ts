@@ -94,6 +94,16 @@ describe('consul_semaphore against a real agent', function () {
     expect((await prefixEntries(agent, 'sem/plain'))[0]).to.include({ value: 'data', flags: '0' });
   });
 
+  it('a session that no longer exists cannot take a slot: a clean failure saying so, and nothing written', async () => {
+    const gone = await session('gone');
+    await consulHttp(agent, 'PUT', `/v1/session/destroy/${gone}`);
+    const msg = await semaphoreFail({ prefix: 'sem/gone', limit: 2, session: gone, wait: 5 }, { env });
+    expect(msg).to.equal(
+      `Session ${gone} does not exist (it expired or was destroyed), so it cannot hold a slot of the semaphore sem/gone. Create one with consul_session (state: present) and pass its session_id.`,
+    );
+    expect(await prefixEntries(agent, 'sem/gone')).to.deep.equal([]);
+  });
+
   it('a holder whose session died is pruned by the next acquire, never counted', async () => {
     const [a, b, c] = [await session('dead-a'), await session('dead-b'), await session('dead-c')];
     await semaphoreOk({ prefix: 'sem/dead', limit: 2, session: a }, { env });

@@ -27,6 +27,8 @@ export const ONCE_ONLY_NODE = [
   "takes over from a dead holder (TTL run out, then its lock-delay), while its own short-TTL session is kept alive",
   // The same takeover from a SIGKILLed `consul lock` (its session's 15 s TTL and 15 s lock-delay: ~40 s).
   'takes over from a CLI holder killed with SIGKILL once its session dies (TTL 15s, lock-delay 15s)',
+  // The semaphore's takeover from a SIGKILLed `consul lock -n 2` (its session's 15 s TTL: ~30 s).
+  'a CLI holder killed with SIGKILL is taken over once its session dies; then the CLI gets in after the module',
 ];
 
 /** The ansible-core versions the plays are tested under. */
