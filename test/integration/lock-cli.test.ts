@@ -92,6 +92,29 @@ describe('consul_lock and `consul lock` share one lock (real agent, real CLI)', 
     console.log(`      [lock] module release run started -> CLI inside: ${Math.round(second!.start * 1000 - releaseStarted)} ms`);
   });
 
+  it('two CLI processes and two module runs started together all get in, one at a time', async () => {
+    const log = join(dir, 'mixed.log');
+    const key = 'share/mixed/.lock';
+    const moduleTurn = async (label: string) => {
+      const session = await createSession(agent, { Name: label });
+      expect(await lockOk({ key, session, wait: '60s', value: label }, { env })).to.include({ acquired: true });
+      appendFileSync(log, `${stamp()} start ${label}\n`);
+      await sleep(300);
+      appendFileSync(log, `${stamp()} end ${label}\n`);
+      await lockOk({ key, session, state: 'released' }, { env });
+    };
+    const cliTurn = async (label: string) => {
+      const run = cli('share/mixed', loggedSection(log, label, 0.3));
+      expect(await run.exited, run.output()).to.equal(0);
+    };
+    const started = Date.now();
+    await Promise.all([moduleTurn('module-1'), cliTurn('cli-1'), moduleTurn('module-2'), cliTurn('cli-2')]);
+    const list = sections(readFileSync(log, 'utf8'));
+    expect(list.map((s) => s.label).sort()).to.deep.equal(['cli-1', 'cli-2', 'module-1', 'module-2']);
+    expectNoOverlap(list);
+    console.log(`      [lock] 2 CLI + 2 module runs through one lock in ${((Date.now() - started) / 1000).toFixed(1)} s, order ${list.map((s) => s.label).join(', ')}`);
+  });
+
   it('a flags-0 key an older release left (which the CLI refuses) works with the CLI once the module used it', async () => {
     // What release 0.2 did: acquire and release without flags.
     const old = await createSession(agent, { Name: 'old-release' });
