@@ -5,8 +5,8 @@ import { ModuleFailure } from '../shared/errors';
 import { parseDurationNs } from '../shared/duration';
 import { LOCK_FLAGS } from '../shared/lock-protocol';
 import type { ModuleResult } from '../shared/result';
-import { waitUntil } from '../shared/wait';
-import { budgetUntil, describeHolder, diffOf, explainInvalidSession, refuseForeign, report, seconds, sessionGone, type Context } from './context';
+import { budgetUntil, seconds, waitUntil } from '../shared/wait';
+import { describeHolder, diffOf, explainInvalidSession, refuseForeign, report, sessionGone, type Context } from './context';
 import { readLock, type LockState } from './lock-key';
 
 /**

@@ -1,13 +1,12 @@
 // What every state of consul_lock works with: its settings, the APIs it is given (injected, so states
 // run in unit tests against fakes), one clock for every deadline, the run's warnings; and the pieces
 // of a result that several states report.
-import type { RequestOptions } from '../shared/consul';
 import { ModuleFailure } from '../shared/errors';
 import { describeHolder as sharedDescribe, explainInvalidSession as sharedExplain, sessionGone as sharedSessionGone } from '../shared/holders';
 import type { KvApi } from '../shared/kv';
 import { LOCK_FLAGS, SEMAPHORE_FLAGS, flagsAllow, flagsOwner } from '../shared/lock-protocol';
 import type { ModuleResult } from '../shared/result';
-import { RetryBudget, type RetryClock } from '../shared/retry';
+import type { RetryBudget, RetryClock } from '../shared/retry';
 import type { SessionApi } from '../shared/sessions';
 import type { LockState } from './lock-key';
 import type { Settings } from './params';
@@ -27,7 +26,6 @@ export interface Context extends LockApis {
   warnings: string[];
 }
 
-export const seconds = (ms: number) => Math.round(ms / 100) / 10;
 
 export const sessionGone = (session: string) => sharedSessionGone(session, 'a lock');
 
@@ -71,10 +69,3 @@ export function diffOf(ctx: Context, before: LockState, after: LockState): Recor
   return { diff: { before: view(before), after: view(after) } };
 }
 
-/** Each request of a wait gets its own retry budget, never reaching past the wait's end plus `timeout`. */
-export function budgetUntil(ctx: Context, deadline: number): RequestOptions {
-  const { retryTimeoutMs = 0, timeoutMs } = ctx.settings.connection;
-  const budget = new RetryBudget(Math.max(0, Math.min(retryTimeoutMs, deadline + timeoutMs - ctx.clock.now())), ctx.clock);
-  ctx.retry.adopt(budget);
-  return { budget };
-}

@@ -1,21 +1,13 @@
 // consul_lock as the shared runner sees it: its parameter table, its Settings, and its states run
 // against the KV and session APIs of the run's one client, on the real clock.
-import { KvApi } from '../shared/kv';
-import { realClock } from '../shared/retry';
+import { lockApis } from '../shared/lock-apis';
 import type { ModuleDefinition } from '../shared/run-module';
-import { SessionApi } from '../shared/sessions';
 import { TABLE, toSettings, type Settings } from './params';
 import { runState } from './states';
 
 export const consulLock: ModuleDefinition<Settings> = {
   table: TABLE,
   toSettings,
-  run: (settings, client) =>
-    runState(settings, {
-      kv: new KvApi(client, settings.datacenter),
-      sessions: new SessionApi(client, settings.datacenter),
-      retry: client.retry,
-      clock: realClock,
-    }),
+  run: (settings, client) => runState(settings, lockApis(client, settings.datacenter)),
   sessionParameter: 'session',
 };

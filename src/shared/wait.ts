@@ -3,9 +3,11 @@
 // growing timer while an attempt is refused though nothing changed (a lock-delay); at once after a lost
 // race (the index moved); and renewals of our own TTL session so that it outlives the wait. Pure apart
 // from the clock and the requests it is given, so every path is unit-tested on fake timers.
+import type { ConnectionSettings } from './connection';
+import type { RequestOptions } from './consul';
 import { ModuleFailure } from './errors';
 import type { BlockingRead } from './kv';
-import { realClock, type RetryClock } from './retry';
+import { RetryBudget, realClock, type RetryClock } from './retry';
 
 /** Consul caps a blocking query's wait at 10 minutes; ours wake earlier to renew or give up. */
 export const MAX_BLOCK_MS = 5 * 60_000;
@@ -111,4 +113,22 @@ export async function waitUntil<S extends Watched>(plan: WaitPlan, initial: S, r
     if (state.index === before.index && clock.now() - asked < MIN_READ_INTERVAL_MS) await clock.sleep(MIN_READ_INTERVAL_MS);
     delayPollMs = DELAY_POLL_MS;
   }
+}
+
+/** Seconds with one decimal, as the results report `waited`. */
+export const seconds = (ms: number) => Math.round(ms / 100) / 10;
+
+/** What a run that waits has: its connection settings, the run's retry budget and its one clock. */
+export interface WaitingRun {
+  settings: { connection: ConnectionSettings };
+  retry: RetryBudget;
+  clock: RetryClock;
+}
+
+/** Each request of a wait gets its own retry budget, never reaching past the wait's end plus `timeout`. */
+export function budgetUntil(run: WaitingRun, deadline: number): RequestOptions {
+  const { retryTimeoutMs = 0, timeoutMs } = run.settings.connection;
+  const budget = new RetryBudget(Math.max(0, Math.min(retryTimeoutMs, deadline + timeoutMs - run.clock.now())), run.clock);
+  run.retry.adopt(budget);
+  return { budget };
 }

@@ -29,6 +29,8 @@ export const ONCE_ONLY_NODE = [
   'takes over from a CLI holder killed with SIGKILL once its session dies (TTL 15s, lock-delay 15s)',
   // Consul's TTL against a keeper cut off from it (~15 s); the keeper's other endings run under every version.
   'loses Consul (every request stalls) for longer than its TTL: ends with a warning that the lock may be lost, not a hang',
+  // The semaphore's takeover from a SIGKILLed `consul lock -n 2` (its session's 15 s TTL: ~30 s).
+  'a CLI holder killed with SIGKILL is taken over once its session dies; then the CLI gets in after the module',
 ];
 
 /** The ansible-core versions the plays are tested under. */

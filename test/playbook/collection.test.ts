@@ -1,6 +1,6 @@
 /**
  * `npm run collection` builds a collection tarball; ansible-galaxy installs it into a temporary
- * collections path, and plays call both modules by their fully qualified names, with no library path,
+ * collections path, and plays call the modules by their fully qualified names, with no library path,
  * and set their connection once through the action group `consul`. The agent's ACLs deny everything
  * without the token, so every play has to deliver it.
  */
@@ -12,10 +12,12 @@ import { join, resolve } from 'node:path';
 import { consulHttp, consulOrSkip, freePort, startDevAgent } from '../support/consul.js';
 import type { Agent } from '../support/consul.js';
 import { parse as parseYaml } from 'yaml';
+import MODULES from '../../src/modules.json';
 import { JSON_CALLBACK, REPO_ROOT, ansibleEnv, ansibleOrSkip, lastJsonDocument, onlyResult, ranOurModule, runCli } from '../support/ansible.js';
 
 const FQCN = 'consul_ts.consul.consul_session';
 const LOCK_FQCN = 'consul_ts.consul.consul_lock';
+const SEMAPHORE_FQCN = 'consul_ts.consul.consul_semaphore';
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const VERSION = (JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
 
@@ -45,24 +47,24 @@ describe('the collection (npm run collection, ansible-galaxy collection install,
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  it('npm run collection builds a tarball holding both modules, their docs and the action group', async function () {
+  it('npm run collection builds a tarball holding every module, their docs and the action group', async function () {
     const build = await runCli(process.execPath, [join(REPO_ROOT, 'scripts/collection.mjs'), '--out', join(dir, 'out')], { cwd: REPO_ROOT, env });
     expect(build.code, build.stderr).to.equal(0);
     tarball = build.stdout.trim();
     expect(tarball).to.equal(join(dir, 'out', `consul_ts-consul-${VERSION}.tar.gz`));
     const listing = await runCli('tar', ['tvzf', tarball], { cwd: dir });
-    for (const module of ['consul_session', 'consul_lock']) {
+    for (const module of MODULES) {
       expect(listing.stdout).to.match(new RegExp(`^-rwxr-xr-x .* plugins/modules/${module}\\.js$`, 'm'));
       expect(listing.stdout).to.match(new RegExp(` plugins/modules/${module}\\.yml$`, 'm'));
     }
     expect(listing.stdout).to.match(/ MANIFEST\.json$/m);
     const runtime = await runCli('tar', ['xzOf', tarball, 'meta/runtime.yml'], { cwd: dir });
-    expect(parseYaml(runtime.stdout)).to.deep.equal({ requires_ansible: '>=2.14.0', action_groups: { consul: ['consul_session', 'consul_lock'] } });
+    expect(parseYaml(runtime.stdout)).to.deep.equal({ requires_ansible: '>=2.14.0', action_groups: { consul: MODULES } });
     const readme = await runCli('tar', ['xzOf', tarball, 'README.md'], { cwd: dir });
-    expect(readme.stdout).to.contain(FQCN).and.contain(LOCK_FQCN).and.contain('group/consul_ts.consul.consul');
+    expect(readme.stdout).to.contain(FQCN).and.contain(LOCK_FQCN).and.contain(SEMAPHORE_FQCN).and.contain('group/consul_ts.consul.consul');
   });
 
-  it('ansible-galaxy installs it; ansible-doc shows the docs of both modules by their fully qualified names', async function () {
+  it('ansible-galaxy installs it; ansible-doc shows the docs of every module by their fully qualified names', async function () {
     if (!tarball) this.skip();
     const install = await runCli('ansible-galaxy', ['collection', 'install', '-p', join(dir, 'collections'), tarball], { cwd: dir, env });
     expect(install.code, install.stdout + install.stderr).to.equal(0);
@@ -77,6 +79,10 @@ describe('the collection (npm run collection, ansible-galaxy collection install,
     expect(lock?.short_description).to.equal('Acquire, wait for and release Consul locks held by a session');
     // The shared connection fragment reached this module's docs too.
     expect(lock?.options).to.include.keys('key', 'session', 'wait', 'host', 'port', 'token');
+    const semaphoreDoc = await runCli('ansible-doc', ['--json', SEMAPHORE_FQCN], { cwd: dir, env });
+    expect(semaphoreDoc.code, semaphoreDoc.stderr).to.equal(0);
+    const semaphore = (JSON.parse(semaphoreDoc.stdout) as typeof parsed)[SEMAPHORE_FQCN]?.doc;
+    expect(semaphore?.options).to.include.keys('prefix', 'limit', 'session', 'wait', 'fail_if_not_acquired', 'host', 'token');
   });
 
   it('a play calls the installed module by its fully qualified name', async function () {
@@ -97,7 +103,7 @@ describe('the collection (npm run collection, ansible-galaxy collection install,
     expect((await consulHttp(agent, 'GET', '/v1/session/list')).body).to.deep.equal([]);
   });
 
-  it('module_defaults for group/consul_ts.consul.consul sets host, port and token once, for both modules', async function () {
+  it('module_defaults for group/consul_ts.consul.consul sets host, port and token once, for every module', async function () {
     if (!agent) throw new Error('no agent');
     // Where the modules would go without the group's defaults: a port nobody listens on.
     const closed = await freePort();
@@ -115,7 +121,8 @@ describe('the collection (npm run collection, ansible-galaxy collection install,
     const taken = onlyResult(report, "Take a lock through the group's connection");
     expect(taken).to.include({ changed: true, action: LOCK_FQCN, holder: id, acquired: true, value: 'set once for both modules' });
     expect(onlyResult(report, "See who holds it through the group's connection")).to.include({ holder: id, holder_name: 'group-defaults' });
-    for (const result of [session, taken]) {
+    const slot = onlyResult(report, "Take a semaphore slot through the group's connection");
+    for (const result of [session, taken, slot]) {
       const args = (result.invocation as { module_args: Record<string, unknown> }).module_args;
       expect(args, String(result.action)).to.include({ host: '127.0.0.1', port: agent.httpPort, token: 'VALUE_SPECIFIED_IN_NO_LOG_PARAMETER' });
     }
@@ -124,6 +131,8 @@ describe('the collection (npm run collection, ansible-galaxy collection install,
     expect(wrongToken.failed).to.equal(true);
     expect(String(wrongToken.msg)).to.match(/permission denied|ACL not found/i);
     expect(onlyResult(report, "Release the lock through the group's connection")).to.include({ changed: true, holder: null, acquired: false });
+    expect(slot).to.deep.include({ changed: true, action: SEMAPHORE_FQCN, acquired: true, holders: [id], limit: 2 });
+    expect(onlyResult(report, "Give the slot back through the group's connection")).to.deep.include({ changed: true, acquired: false, holders: [] });
     expect(onlyResult(report, "Remove the session through the group's connection")).to.include({ changed: true }).and.have.property('removed').that.deep.equals([id]);
 
     expect((await consulHttp(agent, 'GET', '/v1/session/list')).body).to.deep.equal([]);

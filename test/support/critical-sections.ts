@@ -48,3 +48,23 @@ export async function waitFor(what: string, ready: () => Promise<boolean>, timeo
     await new Promise((done) => setTimeout(done, 200));
   }
 }
+
+/** The most sections inside at once; one that starts the instant another ends does not overlap it. */
+export function mostInside(list: Section[]): { count: number; at: number; labels: string[] } {
+  // Ends sort before starts at the same instant.
+  const events = list.flatMap((s) => [{ at: s.start, delta: 1, label: s.label }, { at: s.end, delta: -1, label: s.label }]).sort((a, b) => a.at - b.at || a.delta - b.delta);
+  const inside = new Set<string>();
+  let best = { count: 0, at: 0, labels: [] as string[] };
+  for (const event of events) {
+    if (event.delta > 0) inside.add(event.label);
+    else inside.delete(event.label);
+    if (inside.size > best.count) best = { count: inside.size, at: event.at, labels: [...inside].sort() };
+  }
+  return best;
+}
+
+/** A semaphore of `limit`: never more than `limit` sections inside at once. */
+export function expectAtMostInside(list: Section[], limit: number): void {
+  const most = mostInside(list);
+  expect(most.count, `${most.labels.join(', ')} were inside at once at ${most.at}`).to.be.at.most(limit);
+}

@@ -5,7 +5,7 @@
  */
 import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { LOCK_FLAGS } from '../../src/shared/lock-protocol';
+import { LOCK_FLAGS, SEMAPHORE_FLAGS } from '../../src/shared/lock-protocol';
 import { RecordedSessions } from './recorder-sessions';
 
 export interface Recorded {
@@ -48,9 +48,11 @@ export function consulLike(req: Recorded, sessions: RecordedSessions): Reply {
     sessions.destroy(decodeURIComponent(req.path.slice('/v1/session/destroy/'.length)));
     return json(true);
   }
-  // A KV store with no keys: reads find nothing (404 with an index, as Consul answers), acquires succeed.
+  // A KV store with no keys: reads find nothing (404 with an index, as Consul answers); acquires,
+  // check-and-set writes (of a key that still does not exist) and deletes succeed.
   if (req.method === 'GET' && req.path.startsWith('/v1/kv/')) return { status: 404, headers: { 'X-Consul-Index': '7' }, body: '' };
-  if (req.method === 'PUT' && req.path.startsWith('/v1/kv/')) return json(/(^|&)acquire=/.test(req.query));
+  if (req.method === 'PUT' && req.path.startsWith('/v1/kv/')) return json(/(^|&)(acquire=|cas=0(&|$))/.test(req.query));
+  if (req.method === 'DELETE' && req.path.startsWith('/v1/kv/')) return json(true);
   return { status: 404, body: `no such path: ${req.path}` };
 }
 
@@ -163,4 +165,38 @@ export function forbiddenRequest(req: Recorded, port: number, lockKey?: string):
   const host = String(req.headers.host);
   if (!host.endsWith(`:${port}`) || /[/?#@\s]/.test(host)) return `unexpected Host header ${host}`;
   return undefined;
+}
+
+/** The decoded segments of a KV path, or why it is not one the modules may send. */
+function kvSegments(req: Recorded): string[] | string {
+  const segments = req.path.slice('/v1/kv/'.length).split('/');
+  if (segments.some((s) => !/^(?:[A-Za-z0-9\-_.!~*'()]|%[0-9A-F]{2})*$/.test(s))) return `a key segment is not percent-encoded: ${req.target}`;
+  return segments.map(decodeURIComponent);
+}
+
+/**
+ * consul_semaphore's requests on `prefix`: besides the session endpoints, only the semaphore's own KV
+ * requests, each segment percent-encoded and none escaping its path —
+ *   GET    PREFIX/?recurse                       (with a blocking read's index and wait)
+ *   PUT    PREFIX/<session>?acquire=<session>    its contender key, with the semaphore flags
+ *   PUT    PREFIX/.lock?cas=<index>              the coordination key, with the semaphore flags
+ *   DELETE PREFIX/<session> and PREFIX/.lock?cas=<index>
+ */
+export function forbiddenSemaphoreRequest(req: Recorded, port: number, prefix: string): string | undefined {
+  if (!req.path.startsWith('/v1/kv/')) return forbiddenRequest(req, port);
+  const decoded = kvSegments(req);
+  if (typeof decoded === 'string') return decoded;
+  const name = decoded.at(-1) ?? '';
+  if (decoded.slice(0, -1).some((s) => s === '' || s === '.' || s === '..') || name === '..' || name === '.') return `a key segment escapes its path: ${req.target}`;
+  if (decoded.slice(0, -1).join('/') !== prefix) return `the path is not directly under ${JSON.stringify(prefix)}: ${req.target}`;
+  const parts = req.query.split('&').filter((part) => part !== '' && !/^dc=[A-Za-z0-9_-]+$/.test(part));
+  const only = (...allowed: RegExp[]) => (parts.every((part) => allowed.some((re) => re.test(part))) ? undefined : `unexpected query: ${req.target}`);
+  const flags = new RegExp(`^flags=${SEMAPHORE_FLAGS}$`);
+  const uuid = new RegExp(`^${UUID}$`);
+  if (req.method === 'GET' && name === '' && parts.includes('recurse')) return only(/^recurse$/, /^index=\d+$/, /^wait=\d+s$/);
+  if (req.method === 'PUT' && name === '.lock' && parts.some((p) => flags.test(p))) return only(/^cas=\d+$/, flags);
+  if (req.method === 'PUT' && uuid.test(name) && parts.includes(`acquire=${name}`) && parts.some((p) => flags.test(p))) return only(new RegExp(`^acquire=${name}$`), flags);
+  if (req.method === 'DELETE' && name === '.lock') return only(/^cas=\d+$/);
+  if (req.method === 'DELETE' && uuid.test(name)) return only();
+  return `not one of the semaphore's requests: ${req.method} ${req.target}`;
 }

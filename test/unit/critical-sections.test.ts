@@ -1,6 +1,6 @@
 /** The log checks the lock tests rely on must catch what they claim to catch. */
 import { expect } from 'chai';
-import { expectNoOverlap, sections } from '../support/critical-sections.js';
+import { expectAtMostInside, expectNoOverlap, mostInside, sections } from '../support/critical-sections.js';
 
 describe('critical-section logs (test support)', function () {
   it('orders sections by their start and accepts one that starts the instant the previous ended', function () {
@@ -21,5 +21,13 @@ describe('critical-section logs (test support)', function () {
     expect(() => sections('1.0 start a\n2.0 end a\n3.0 end a')).to.throw(/a ends after it started/);
     expect(() => sections('1.0 start a\n2.0 end a\n3.0 start a\n4.0 end a')).to.throw(/a starts once/);
     expect(() => sections('1.0 start a\noops\n2.0 end a')).to.throw(/unexpected log line: oops/);
+  });
+
+  it('counts how many were inside at once, for a semaphore: touching sections do not overlap, three at once are caught', function () {
+    const two = sections(['1.0 start a', '1.5 start b', '2.0 end a', '2.0 start c', '3.0 end b', '3.0 end c'].join('\n'));
+    expect(mostInside(two).count).to.equal(2);
+    expect(() => expectAtMostInside(two, 2)).not.to.throw();
+    const three = sections(['1.0 start a', '1.5 start b', '1.999 start c', '2.0 end a', '3.0 end b', '3.0 end c'].join('\n'));
+    expect(() => expectAtMostInside(three, 2)).to.throw(/a, b, c were inside at once at 1.999/);
   });
 });
