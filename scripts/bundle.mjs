@@ -30,5 +30,19 @@ export async function bundle(root, name, { minify = true } = {}) {
   });
   const [output] = result.outputFiles;
   if (!output) throw new Error('esbuild produced no output');
+  assertAscii(name, output.text);
   return output.text;
+}
+
+/**
+ * One non-ASCII character makes Node decode the whole bundle from UTF-8 into a two-byte string before
+ * compiling it, on every run. esbuild escapes such characters in strings but not in regex patterns, so
+ * a pattern must spell them as \uXXXX (duration.ts writes µ as \u00b5); this fails the build otherwise.
+ */
+function assertAscii(name, text) {
+  const at = text.search(/[^\t\n\r\x20-\x7e]/);
+  if (at < 0) return;
+  const line = text.slice(0, at).split('\n').length;
+  const context = JSON.stringify(text.slice(Math.max(0, at - 40), at + 40));
+  throw new Error(`${name}: the bundle has a non-ASCII character at line ${line}, near ${context}; write it as \\u${text.charCodeAt(at).toString(16).padStart(4, '0')} in its source`);
 }
