@@ -24,11 +24,13 @@ export interface CommonSettings {
   invocation: Record<string, unknown>;
 }
 
-function ruleMessage(table: ParameterTable, index: number): string | undefined {
+/** Ansible's wording of a broken required_if rule: it names only the parameters that are missing. */
+function ruleMessage(table: ParameterTable, index: number, present: Record<string, unknown>): string | undefined {
   const rule = table.requiredIf[index];
   if (!rule) return undefined;
   const [key, value, required, any] = rule;
-  return `${key} is ${value} but ${any ? 'any' : 'all'} of the following are missing: ${required.join(', ')}`;
+  const missing = required.filter((name) => present[name] === undefined);
+  return `${key} is ${value} but ${any ? 'any' : 'all'} of the following are missing: ${missing.join(', ')}`;
 }
 
 function limitPhrase(error: ErrorObject): string {
@@ -39,9 +41,9 @@ function limitPhrase(error: ErrorObject): string {
 }
 
 /** Turns ajv's errors into Ansible's wording, naming the parameter and what it accepts. */
-function explain(table: ParameterTable, error: ErrorObject, raw: Record<string, unknown>): string | undefined {
+function explain(table: ParameterTable, error: ErrorObject, raw: Record<string, unknown>, present: Record<string, unknown>): string | undefined {
   const rule = /^#\/allOf\/(\d+)\//.exec(error.schemaPath);
-  if (rule) return error.keyword === 'if' ? undefined : ruleMessage(table, Number(rule[1]));
+  if (rule) return error.keyword === 'if' ? undefined : ruleMessage(table, Number(rule[1]), present);
   const path = error.instancePath.split('/').slice(1);
   const param = path[0] ?? '';
   const spec = table.options[param];
@@ -72,12 +74,14 @@ function validateParams(table: ParameterTable, params: Record<string, unknown>, 
   const { validate } = table;
   if (validate(present)) return [];
   const messages = (validate.errors ?? [])
+    // A required parameter that is missing was already reported, in Ansible's words, by convertObject.
+    .filter((error) => !(error.keyword === 'required' && error.instancePath === '' && table.options[(error.params as { missingProperty: string }).missingProperty]?.required))
     .filter((error) => {
       const rule = /^#\/allOf\/(\d+)\//.exec(error.schemaPath);
       const required = rule ? table.requiredIf[Number(rule[1])]?.[2] ?? [] : [];
       return !required.some((key) => unconverted.includes(key));
     })
-    .map((error) => explain(table, error, raw))
+    .map((error) => explain(table, error, raw, present))
     .filter((m): m is string => !!m);
   return [...new Set(messages)];
 }

@@ -34,9 +34,19 @@ describe('consul_semaphore parameters', () => {
     expect(failureOf({ prefix: 'a/.', state: 'info' })).to.match(/a "\." segment/);
   });
 
+  it('names a missing required parameter once, in Ansible words, beside the other problems', () => {
+    expect(failureOf({ limit: 0 })).to.equal(
+      'missing required arguments: prefix; state is acquired but all of the following are missing: session; value of limit must be at least 1, got: 0',
+    );
+  });
+
   it('needs session and limit to take a slot, session to give it back, neither to read', () => {
     expect(failureOf({ prefix: 'p' })).to.equal('state is acquired but all of the following are missing: session, limit');
-    expect(failureOf({ prefix: 'p', session: SESSION })).to.equal('state is acquired but all of the following are missing: session, limit');
+    // As Ansible words it: only what is missing is named (limit 0 is given, and wrong for another reason).
+    expect(failureOf({ prefix: 'p', session: SESSION })).to.equal('state is acquired but all of the following are missing: limit');
+    expect(failureOf({ prefix: 'p', limit: 0 })).to.equal(
+      'state is acquired but all of the following are missing: session; value of limit must be at least 1, got: 0',
+    );
     expect(failureOf({ prefix: 'p', state: 'released' })).to.equal('state is released but all of the following are missing: session');
     expect(settingsOf({ prefix: 'p', state: 'info' }).limit).to.equal(undefined);
   });
