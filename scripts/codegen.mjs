@@ -126,13 +126,10 @@ export function generateValidatorModule(schema, name) {
   const ajv = new Ajv({ allErrors: true, strict: true, strictRequired: false, code: { source: true, esm: true, lines: true } });
   const validate = ajv.compile(withoutAnnotations(schema));
   const code = `${header(name)}/* eslint-disable */\n${standaloneCode(ajv, validate)}`;
-  const declaration = `${header(name)}import type { ErrorObject } from 'ajv';
+  // The validator's type is written once, in src/shared/option-spec.ts, beside the table that holds it.
+  const declaration = `${header(name)}import type { Validator } from '../../shared/option-spec';
 
-interface Validate {
-  (data: unknown): boolean;
-  errors?: ErrorObject[] | null;
-}
-declare const validate: Validate;
+declare const validate: Validator;
 export default validate;
 `;
   return { code, declaration };
