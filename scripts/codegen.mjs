@@ -19,8 +19,11 @@ function tsTypeOf(option, refinement = {}) {
     case 'raw':
       if (refinement.duration) return 'number';
       return 'unknown';
+    case 'dict':
+      return option.suboptions ? tsObjectType(option.suboptions) : 'Record<string, unknown>';
     case 'list':
-      return option.suboptions ? `Array<${tsObjectType(option.suboptions)}>` : 'string[]';
+      // A list's items are typed as its `elements` say (a dict with suboptions is an object of them).
+      return `Array<${tsTypeOf({ type: option.elements ?? 'str', suboptions: option.suboptions })}>`;
     default:
       throw new Error(`no TypeScript type for option type ${option.type}`);
   }

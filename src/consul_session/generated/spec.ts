@@ -158,8 +158,8 @@ export interface ModuleParams extends ConnectionParams {
   name?: string;
   id?: string;
   node?: string;
-  checks?: string[];
-  node_checks?: string[];
+  checks?: Array<string>;
+  node_checks?: Array<string>;
   service_checks?: Array<{
   id: string;
   namespace: string;
