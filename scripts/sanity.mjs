@@ -40,9 +40,15 @@ export const DEBIAN_PACKAGES = {
 };
 
 const MISSING = 2;
+/** Ends the run with `code` (thrown, so the temporary collection is still removed). */
+class Stop extends Error {
+  constructor(code, message) {
+    super(message);
+    this.code = code;
+  }
+}
 function stop(code, message) {
-  process.stderr.write(`sanity: ${message}\n`);
-  process.exit(code);
+  throw new Stop(code, message);
 }
 
 function run(command, args, options = {}) {
@@ -133,11 +139,12 @@ function sanity(version) {
     const result = outcomes(output, failed);
     const unexpectedSkip = /^.*Skipping sanity test.*$/m.exec(output);
     const seconds = Math.round((Date.now() - started) / 1000);
-    const version_ = run(join(bin, 'ansible-test'), ['--version']).stdout.trim();
-    const report = [`sanity: ${version_} on the built collection, ${seconds} s`];
+    const ansibleTestVersion = run(join(bin, 'ansible-test'), ['--version']).stdout.trim();
+    const report = [`sanity: ${ansibleTestVersion} on the built collection, ${seconds} s`];
     for (const [test, outcome] of Object.entries(result)) report.push(`  ${outcome.padEnd(8)} ${test}`);
     for (const [test, reason] of Object.entries(cannotRun)) report.push(`  ${'not run'.padEnd(8)} ${test}: ${reason}`);
     process.stdout.write(`${report.join('\n')}\n`);
+    if (unexpectedSkip?.[0].includes('virtual environment support')) stop(MISSING, `${unexpectedSkip[0]} (apt-get install python3-venv)`);
     if (unexpectedSkip) stop(1, `ansible-test skipped a test this script expects to run: ${unexpectedSkip[0]}`);
     if (attempt.status !== 0) {
       process.stderr.write(output);
@@ -148,8 +155,14 @@ function sanity(version) {
   }
 }
 
-const argv = process.argv.slice(2);
-const chosen = argv.flatMap((arg, index) => (argv[index - 1] === '--ansible-core' ? [arg] : []));
-const unknown = chosen.filter((version) => !ANSIBLE_CORES.includes(version));
-if (unknown.length || (argv.length && !chosen.length)) stop(1, `usage: npm run sanity [-- --ansible-core ${ANSIBLE_CORES.join('|')}]`);
-for (const version of chosen.length ? chosen : ANSIBLE_CORES) sanity(version);
+try {
+  const argv = process.argv.slice(2);
+  const chosen = argv.flatMap((arg, index) => (argv[index - 1] === '--ansible-core' ? [arg] : []));
+  const unknown = chosen.filter((version) => !ANSIBLE_CORES.includes(version));
+  if (unknown.length || (argv.length && !chosen.length)) stop(1, `usage: npm run sanity [-- --ansible-core ${ANSIBLE_CORES.join('|')}]`);
+  for (const version of chosen.length ? chosen : ANSIBLE_CORES) sanity(version);
+} catch (err) {
+  if (!(err instanceof Stop)) throw err;
+  process.stderr.write(`sanity: ${err.message}\n`);
+  process.exitCode = err.code;
+}
