@@ -12,7 +12,7 @@
 // meta/runtime.yml puts every module into the action group `consul`, so that one
 // `module_defaults: {group/<namespace>.<name>.consul: {host: …, token: …}}` sets the connection of all.
 import { spawnSync } from 'node:child_process';
-import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -105,6 +105,11 @@ try {
     chmodSync(js, 0o755);
     copyFileSync(join(root, `dist/${module}.yml`), join(stage, `plugins/modules/${module}.yml`));
   }
+
+  // The collection's own source files (src/collection/): tests/sanity/ignore-<ansible-core>.txt, the
+  // ignores `ansible-test sanity` needs for Node.js modules (scripts/sanity.mjs runs it on this tarball).
+  const collectionTests = join(root, 'src/collection/tests');
+  if (existsSync(collectionTests)) cpSync(collectionTests, join(stage, 'tests'), { recursive: true });
 
   mkdirSync(outDir, { recursive: true });
   const build = spawnSync('ansible-galaxy', ['collection', 'build', '--force', '--output-path', outDir, stage], {

@@ -36,7 +36,7 @@ export const ONCE_ONLY_NODE = [
 /** The ansible-core versions the plays are tested under. */
 export const ANSIBLE_CORES = ['2.14', '2.19'];
 
-/** Under every ansible-core besides the system's: the whole playbook folder (plays, ansible-doc, collection, SSH, token). */
+/** Under every ansible-core besides the system's: the whole playbook folder (plays, ansible-doc, collection, its ansible-test sanity, SSH, token). */
 export const UNDER_EVERY_ANSIBLE_CORE = ['test/playbook'];
 
 /** The major of the node running mocha (and, in the main pass, the module). */
