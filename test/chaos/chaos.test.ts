@@ -6,7 +6,8 @@
 //
 // CHAOS_SEED replays a run's draws (faults, restarts, strays; the interleaving of real processes still
 // varies). CHAOS_CALLS (default 240), CHAOS_NAMES (default 6) and CHAOS_FAULT_RATE (default 0.2, per
-// request; three times that on creates) size it.
+// request; three times that on creates) size it. CHAOS_SEMAPHORE_STEPS (default 240) sizes the semaphore
+// part: contenders with short TTL sessions, some dying without a release, on one semaphore of 2.
 import { expect } from 'chai';
 import { startCluster, type Cluster, type ClusterAgent } from '../support/cluster';
 import { consulOrSkip } from '../support/consul';
@@ -15,6 +16,7 @@ import { SeededRandom, seedFrom } from '../support/seeded-random';
 import { ServerChurn } from './server-churn';
 import type { SharedLock } from './lock-steps';
 import { allSessions, createKey } from './truth';
+import { CONTENDERS, LIMIT, runSemaphoreScript } from './semaphore-steps';
 import { STEPS, callAndCheck, runScript, type CallRecord, type Step, type StepContext } from './workload';
 
 /** What the issue asks of the module: the target, asserted. */
@@ -121,5 +123,34 @@ describe('chaos: faults between the module and a 3-server cluster whose servers 
     expect(churn.stops, 'servers were stopped').to.be.greaterThan(0);
     expect(violations, `seed ${seed}`).to.deep.equal([]);
     expect(ok / records.length, `share of calls that succeeded, seed ${seed}`).to.be.at.least(MIN_OK_RATIO);
+  });
+  it(`semaphore steps: never more live holders than the limit, no dead holder left after an acquire`, async () => {
+    const steps = Math.round(numberFrom('CHAOS_SEMAPHORE_STEPS', 240));
+    const random = new SeededRandom(seed);
+    log(`semaphore: seed ${seed}; ${steps} steps of ${CONTENDERS} contenders on a semaphore of ${LIMIT}; fault rate ${rate} per request`);
+    faultsOn = true;
+    const requestsBefore = proxy.requests;
+    const started = Date.now();
+    const connection = { ...proxy.moduleArgs, timeout: TIMEOUT_S, retry_timeout: RETRY_TIMEOUT_S };
+    const churn = new ServerChurn(cluster, random.stream('semaphore servers'), { pauseMs: [1_000, 5_000], downMs: [1_000, 4_000] });
+    churn.start();
+    const run = await runSemaphoreScript({ cluster, node: client.name, prefix: 'chaos/semaphore', random: random.stream('semaphore'), steps, connection }).finally(() => churn.stop());
+    faultsOn = false;
+
+    const ok = run.records.filter((r) => r.ok).length;
+    const violations = run.records.filter((r) => r.violation).map((r) => `${r.step}: ${r.violation}`);
+    const elections = churn.leaderlessMs.map((ms) => `${(ms / 1000).toFixed(1)} s`).join(', ');
+    log(`semaphore: requests through the proxy ${proxy.requests - requestsBefore}; servers stopped ${churn.stops} times (${churn.leaderStops} of them the leader${elections ? `; leaderless for ${elections}` : ''})`);
+    log(`semaphore: deaths without release ${run.deaths.destroyed} destroyed, ${run.deaths.abandoned} left to expire; dead holders pruned ${run.pruned}; steps ending full ${run.fullSeen}`);
+    log(`semaphore: steps ${run.records.length}: ok ${ok}, failed cleanly ${run.records.filter((r) => !r.ok && !r.violation).length}, violations ${violations.length}; ${((Date.now() - started) / 1000).toFixed(1)} s; seed ${seed}`);
+    const at = (ms: number) => `${((ms - started) / 1000).toFixed(1)} s`;
+    for (const r of run.records.filter((x) => !x.ok)) log(`failed ${r.step}, ${at(r.startedAt)}–${at(r.endedAt)}: ${r.msg ?? ''}`);
+    if (violations.length) for (const e of churn.events) log(`${at(e.at)} ${e.what}`);
+    for (const v of violations) log(`VIOLATION ${v}`);
+
+    expect(run.deaths.destroyed + run.deaths.abandoned, 'contenders died without releasing').to.be.greaterThan(0);
+    expect(churn.stops, 'servers were stopped').to.be.greaterThan(0);
+    expect(violations, `seed ${seed}`).to.deep.equal([]);
+    expect(ok / run.records.length, `share of steps that succeeded, seed ${seed}`).to.be.at.least(MIN_OK_RATIO);
   });
 });

@@ -10,8 +10,11 @@ function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-/** Asks the running servers in turn until one answers 200; bounded by `limitMs` (an election takes ~15 s). */
-async function fromServers(cluster: Cluster, method: string, path: string, body?: unknown, limitMs = 90_000): Promise<unknown> {
+/**
+ * Asks the running servers in turn until one answers 200 (or 404, when `missingOk`: then undefined);
+ * bounded by `limitMs` (an election takes ~15 s).
+ */
+export async function fromServers(cluster: Cluster, method: string, path: string, body?: unknown, limitMs = 90_000, missingOk = false): Promise<unknown> {
   const deadline = Date.now() + limitMs;
   let last = 'no server was running';
   for (let turn = 0; Date.now() < deadline; turn++) {
@@ -21,6 +24,7 @@ async function fromServers(cluster: Cluster, method: string, path: string, body?
       try {
         const answer = await consulHttp(server, method, path, body, { timeoutMs: 5_000 });
         if (answer.status === 200) return answer.body;
+        if (answer.status === 404 && missingOk) return undefined;
         last = `${server.name}: ${answer.status} ${answer.text.trim()}`;
       } catch (error) {
         last = `${server.name}: ${error instanceof Error ? error.message : String(error)}`;
