@@ -1,5 +1,6 @@
 /** The markdown `npm run bench` prints: README-ready tables of a BenchResult, one section per Node.js. */
 import type { Summary } from './harness';
+import { HANDOFF_TARGET_MS, type HandoffPart } from './handoff';
 import type { BenchResult, BigListPart, DirectPart, NodeResult, PlaybookPart, Verdict } from './report';
 
 const ms = (s: Summary | undefined): string => (s ? `${s.median.toFixed(1)} ms` : '—');
@@ -89,6 +90,28 @@ function bigListTable(b: BigListPart): string[] {
   return out;
 }
 
+function handoffTable(h: HandoffPart): string[] {
+  const signed = (v: number | undefined) => (v === undefined ? '—' : `${v > 0 ? '+' : v < 0 ? '−' : '±'}${Math.abs(v).toFixed(1)} ms`);
+  const rows = h.rows.map((row) => [
+    row.tool === 'consul lock' ? '`consul lock` (CLI)' : row.tool === 'consul_semaphore' ? 'consul_semaphore (`limit: 1`)' : row.tool,
+    ms(row.handoff),
+    row.handoff ? `${row.handoff.min.toFixed(1)}–${row.handoff.max.toFixed(1)} ms` : '—',
+    signed(row.overCli),
+    mark(row.verdict),
+    ms(row.freshRun),
+    `${row.maxInside}`,
+    `${row.gotIn} of ${row.contenders}`,
+  ]);
+  const out = [
+    `#### Lock handoff (${h.rounds} rounds of 1 holder + ${h.waiters} waiters per tool, each holding ${h.holdMs} ms; ${h.rows[0]?.handoff?.n ?? 0} handoffs per tool)`,
+    '',
+    table(['tool', 'handoff, median', 'min–max', 'ours − CLI', `target ≤ ${HANDOFF_TARGET_MS} ms`, 'a fresh run on a free lock', 'most inside at once', 'got in'], rows),
+    '',
+  ];
+  if (h.problems.length) out.push(`Problems: ${h.problems.join('; ')}.`, '');
+  return out;
+}
+
 /** Before → after per Node.js, when a baseline was measured: the targets' figures side by side. */
 function beforeAfter(r: BenchResult): string[] {
   if (r.baseline === undefined) return [];
@@ -126,8 +149,9 @@ function beforeAfter(r: BenchResult): string[] {
 
 export function markdownReport(r: BenchResult): string {
   const env = r.environment;
+  const nodes = r.nodes.length ? r.nodes.map((n) => `Node.js ${n.node.version}`).join(' and ') : `Node.js ${r.handoff?.node ?? '?'}`;
   const out: string[] = [
-    `Measured by \`npm run bench\` on ${r.when.slice(0, 10)}: ${env.cpus} × ${env.cpu}, ${r.nodes.map((n) => `Node.js ${n.node.version}`).join(' and ')}, ` +
+    `Measured by \`npm run bench${r.nodes.length ? '' : ' -- --handoff-only'}\` on ${r.when.slice(0, 10)}: ${env.cpus} × ${env.cpu}, ${nodes}, ` +
       `${env.consul || 'Consul'} (dev agent), ${env.python ?? 'no Python'}, ${env.ansible ?? 'no Ansible'}; ` +
       `commit ${env.commit}${env.dirty ? ' plus uncommitted changes' : ''}. Times are medians. Every candidate runs once per ` +
       `round, in an order rotated each round, and every ratio is the median of the per-round ratios (this machine is ` +
@@ -141,7 +165,9 @@ export function markdownReport(r: BenchResult): string {
     if (n.playbook) out.push(...playbookTable(n.playbook));
     if (n.bigList) out.push(...bigListTable(n.bigList));
   }
+  if (r.handoff) out.push(...handoffTable(r.handoff));
   for (const [part, why] of Object.entries(r.skipped)) if (why) out.push(`${part}: ${why}.`, '');
+  if (r.nodes.length === 0) return `${out.join('\n')}\n`;
   const hit = r.targets.presentHitRequests;
   out.push(
     `HTTP requests of \`present\` that finds its session, \`node\` given: ${hit.value} (target ≤ ${hit.target}: ${mark(hit.verdict)}).`,

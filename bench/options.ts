@@ -14,6 +14,12 @@ export interface Options {
   listRuns: number;
   sessions: number;
   quick: boolean;
+  /** The handoff part (handoff.ts): rounds, waiters besides the holder, how long each holds. */
+  handoffRounds: number;
+  handoffWaiters: number;
+  handoffHoldMs: number;
+  /** Only the handoff part (its figures are independent of the start-up parts). */
+  handoffOnly: boolean;
   python: boolean;
   /** Node.js binaries (paths or major versions) to run every module and floor with. */
   nodes: string[];
@@ -24,13 +30,17 @@ export interface Options {
 
 export const USAGE = `npm run bench -- [--rounds N] [--warmup N] [--playbook-rounds N] [--list-runs N] [--sessions N]
                  [--node PATH|MAJOR]... [--baseline REV|DIR] [--quick] [--no-python] [--out FILE]
+                 [--handoff-rounds N] [--handoff-waiters N] [--handoff-hold-ms MS] [--handoff-only]
 
   --node PATH|MAJOR  measure with this Node.js (repeatable; also BENCH_NODES=a:b). A bare major version
                      such as 22 is resolved by scripts/fetch-node.sh. Default: 20 and 22 (fetched into
                      .cache/node/ unless the machine's node is that major).
   --baseline REV     also measure dist/*.js of that git revision (or of DIR/dist), interleaved with
                      the current build, for a before/after table.
-  --quick            direct runs only (no playbook, no 10,000-session list); for the smoke test.`;
+  --quick            direct runs only (no playbook, no 10,000-session list, no handoff); for the smoke test.
+  --handoff-rounds N rounds of the lock handoff part (default 5): per round and tool, one holder and
+                     --handoff-waiters (default 5) waiters take turns, each holding --handoff-hold-ms (200).
+  --handoff-only     only the handoff part (with the first --node).`;
 
 const intArg = (name: string, value: string | undefined, min: number): number => {
   const n = Number(value);
@@ -46,6 +56,10 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv = process.en
     listRuns: 5,
     sessions: 10_000,
     quick: false,
+    handoffRounds: 5,
+    handoffWaiters: 5,
+    handoffHoldMs: 200,
+    handoffOnly: false,
     python: true,
     nodes: [],
     baseline: undefined,
@@ -67,6 +81,10 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv = process.en
       case '--node': opts.nodes.push(value()); break;
       case '--baseline': opts.baseline = value(); break;
       case '--quick': opts.quick = true; break;
+      case '--handoff-rounds': opts.handoffRounds = intArg(arg, argv[++i], 1); break;
+      case '--handoff-waiters': opts.handoffWaiters = intArg(arg, argv[++i], 1); break;
+      case '--handoff-hold-ms': opts.handoffHoldMs = intArg(arg, argv[++i], 0); break;
+      case '--handoff-only': opts.handoffOnly = true; break;
       case '--no-python': opts.python = false; break;
       case '--out': opts.out = path.resolve(value()); break;
       case '--help':
@@ -78,6 +96,7 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv = process.en
     }
   }
   if (opts.nodes.length === 0 && env.BENCH_NODES) opts.nodes = env.BENCH_NODES.split(':').filter(Boolean);
+  if (opts.quick && opts.handoffOnly) throw new Error('--quick skips the handoff part, which is all --handoff-only runs');
   if (opts.quick) opts.warmup = Math.min(opts.warmup, 1);
   if (opts.baseline !== undefined && fs.existsSync(opts.baseline)) opts.baseline = path.resolve(opts.baseline);
   return opts;

@@ -3,6 +3,7 @@
  * be pasted into README's Performance section).
  */
 import type { Summary } from './harness';
+import type { HandoffPart } from './handoff';
 import type { NodeBinary } from './nodes';
 
 export type Verdict = 'PASS' | 'MISS' | 'SKIP';
@@ -104,12 +105,15 @@ export interface BenchResult {
   /** how the baseline build is named, when --baseline was given */
   baseline: string | undefined;
   /** why a part or column is missing (undefined: it ran) */
-  skipped: { python: string | undefined; playbook: string | undefined; bigList: string | undefined; lock: string | undefined };
+  skipped: { python: string | undefined; playbook: string | undefined; bigList: string | undefined; lock: string | undefined; handoff: string | undefined };
+  /** consul_lock, consul_semaphore and `consul lock` handing one lock on (handoff.ts); undefined when skipped */
+  handoff: HandoffPart | undefined;
   /** e.g. 'ours:consul_session' → sizes */
   bundles: Record<string, { bytes: number; gzipBytes: number }>;
   /** per state: the requests one run makes, ours and (where it has the state) the Python module's */
   requests: Record<string, { ours: RequestCount; python?: RequestCount }>;
   seedSeconds: number | undefined;
+  /** per Node.js binary; empty with --handoff-only */
   nodes: NodeResult[];
   targets: { presentHitRequests: { value: number; target: number; verdict: Verdict } };
 }

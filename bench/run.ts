@@ -6,7 +6,9 @@
  *      plain http.get, and vs the classic Python module;
  *   2. 20-task playbooks of ours vs the Python module vs a no-op WANT_JSON node module;
  *   3. `state: list` of 10,000 sessions: wall time and peak RSS (GNU time's %M);
- *   4. the bundles' sizes and the HTTP requests each state makes (counted by a proxy of our own).
+ *   4. the bundles' sizes and the HTTP requests each state makes (counted by a proxy of our own);
+ *   5. the lock handoff: how soon the next waiter is inside after a release, for consul_lock,
+ *      consul_semaphore and `consul lock` (handoff.ts; `--handoff-only` runs just this part).
  * With `--baseline REV` the modules of that revision run beside this build's, for before/after.
  * Progress goes to stderr; stdout gets a markdown report (README-ready); the figures go to
  * bench/results/latest.json (or --out FILE). `--help` lists the options.
@@ -24,6 +26,7 @@ import { heldKey, lockArgs } from './lock-candidates';
 import { idOf, parseResult } from './checks';
 import { baselineBuild, currentBuild, type Build } from './builds';
 import { directRuns } from './direct';
+import { handoffPart, type HandoffPart } from './handoff';
 import { cleanEnv, commandOk, ensureBuilt, firstLine, GNU_TIME, log, NODE_STARTUP_VARIABLES, PYTHON, pythonProblem } from './environment';
 import { bigList, seedList } from './list10k';
 import { resolveNodes } from './nodes';
@@ -50,13 +53,15 @@ async function main(): Promise<void> {
   const nodes = resolveNodes(opts.nodes, log);
   const ours = currentBuild();
   ensureBuilt(ours.session);
-  const pyProblem = pythonProblem(opts.python);
+  // The handoff part never runs the Python module: no need to look for it (or install it).
+  const pyProblem = opts.handoffOnly ? 'skipped (--handoff-only)' : pythonProblem(opts.python);
   if (pyProblem) log(`Python module: ${pyProblem}`);
   const python = pyProblem === undefined;
   const gnuTime = commandOk(GNU_TIME, ['-f', '%M', 'true']);
   if (!gnuTime) log(`peak memory: skipped, ${GNU_TIME} (GNU time) is missing`);
   const ansible = commandOk('sh', ['-c', 'command -v ansible-playbook']);
-  if (!ansible && !opts.quick) log('playbook part: skipped, ansible-playbook is not on PATH (Debian: apt-get install ansible-core)');
+  const only = opts.handoffOnly;
+  if (!ansible && !opts.quick && !only) log('playbook part: skipped, ansible-playbook is not on PATH (Debian: apt-get install ansible-core)');
   const dropped = NODE_STARTUP_VARIABLES.filter((name) => process.env[name] !== undefined);
   if (dropped.length) log(`measuring without ${dropped.join(', ')} (see bench/environment.ts)`);
 
@@ -67,15 +72,26 @@ async function main(): Promise<void> {
   const agent = await startDevAgent();
   try {
     const fx: Fixture = { agent, tmp, env: cleanEnv(), hitName: '', hitId: '', prefix: `bench-${process.pid}`, counter: 0, lockSession: '' };
-    await prepareFixture(fx, builds, nodes[0]!);
-
-    log('part 4: HTTP requests per state (through a counting proxy)');
-    const requests = await requestCounts(fx, nodes[0]!, ours, python);
-    const results: NodeResult[] = nodes.map((node) => ({ node, direct: undefined!, playbook: undefined, bigList: undefined }));
-    for (const r of results) r.direct = await directRuns(fx, opts, r.node, builds, python);
-    if (!opts.quick && ansible) for (const r of results) r.playbook = await playbooks(fx, opts, r.node, builds, python);
-    const seedSeconds = opts.quick ? undefined : await seedList(fx, opts);
-    if (!opts.quick) for (const r of results) r.bigList = await bigList(fx, opts, r.node, builds, python, gnuTime);
+    let requests: BenchResult['requests'] = {};
+    const results: NodeResult[] = only ? [] : nodes.map((node) => ({ node, direct: undefined!, playbook: undefined, bigList: undefined }));
+    let seedSeconds: number | undefined;
+    if (!only) {
+      await prepareFixture(fx, builds, nodes[0]!);
+      log('part 4: HTTP requests per state (through a counting proxy)');
+      requests = await requestCounts(fx, nodes[0]!, ours, python);
+      for (const r of results) r.direct = await directRuns(fx, opts, r.node, builds, python);
+      if (!opts.quick && ansible) for (const r of results) r.playbook = await playbooks(fx, opts, r.node, builds, python);
+      seedSeconds = opts.quick ? undefined : await seedList(fx, opts);
+      if (!opts.quick) for (const r of results) r.bigList = await bigList(fx, opts, r.node, builds, python, gnuTime);
+    }
+    const semaphore = path.join(REPO_ROOT, 'dist', 'consul_semaphore.js');
+    const handoffSkipped = opts.quick ? 'skipped (--quick)' : ours.lock === undefined || !fs.existsSync(semaphore) ? 'skipped: dist/consul_lock.js or dist/consul_semaphore.js does not exist' : undefined;
+    let handoff: HandoffPart | undefined;
+    if (handoffSkipped === undefined) {
+      log(`part 5: lock handoff, ${opts.handoffRounds} rounds of 1 holder + ${opts.handoffWaiters} waiters per tool, with ${nodes[0]!.version}`);
+      const handoffOptions = { rounds: opts.handoffRounds, waiters: opts.handoffWaiters, holdMs: opts.handoffHoldMs };
+      handoff = await handoffPart(agent, nodes[0]!, { consul_lock: ours.lock!, consul_semaphore: semaphore }, handoffOptions, tmp);
+    }
 
     const hitRequests = requests.present_hit?.ours.total ?? NaN;
     const result: BenchResult = {
@@ -96,10 +112,12 @@ async function main(): Promise<void> {
       baseline: builds[1]?.label,
       skipped: {
         python: pyProblem,
-        playbook: opts.quick ? 'skipped (--quick)' : ansible ? undefined : 'skipped: ansible-playbook is not on PATH',
-        bigList: opts.quick ? 'skipped (--quick)' : undefined,
+        playbook: only ? 'skipped (--handoff-only)' : opts.quick ? 'skipped (--quick)' : ansible ? undefined : 'skipped: ansible-playbook is not on PATH',
+        bigList: only ? 'skipped (--handoff-only)' : opts.quick ? 'skipped (--quick)' : undefined,
         lock: ours.lock === undefined ? 'skipped: dist/consul_lock.js does not exist' : undefined,
+        handoff: handoffSkipped,
       },
+      handoff,
       bundles: bundleSizes(builds),
       requests,
       seedSeconds,

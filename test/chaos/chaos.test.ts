@@ -6,8 +6,8 @@
 //
 // CHAOS_SEED replays a run's draws (faults, restarts, strays; the interleaving of real processes still
 // varies). CHAOS_CALLS (default 240), CHAOS_NAMES (default 6) and CHAOS_FAULT_RATE (default 0.2, per
-// request; three times that on creates) size it. CHAOS_SEMAPHORE_STEPS (default 240) sizes the semaphore
-// part: contenders with short TTL sessions, some dying without a release, on one semaphore of 2.
+// request; three times that on creates) size it. CHAOS_SEMAPHORE_STEPS (default 120) sizes the semaphore
+// part, run after the first one, serially (about 1.2 s a step here): contenders with short TTL sessions, some dying without a release, on one semaphore of 2.
 import { expect } from 'chai';
 import { startCluster, type Cluster, type ClusterAgent } from '../support/cluster';
 import { consulOrSkip } from '../support/consul';
@@ -23,6 +23,11 @@ import { STEPS, callAndCheck, runScript, type CallRecord, type Step, type StepCo
 const TIMEOUT_S = 2;
 const RETRY_TIMEOUT_S = 20;
 const MIN_OK_RATIO = 0.95;
+/**
+ * The semaphore's steps are mostly `wait: 0` acquires, whose requests may retry only within `timeout`
+ * (a wait never reaches past wait + timeout): a stall or an election fails them cleanly more often.
+ */
+const MIN_SEMAPHORE_OK_RATIO = 0.9;
 
 function numberFrom(variable: string, fallback: number): number {
   const value = Number(process.env[variable] ?? fallback);
@@ -125,7 +130,7 @@ describe('chaos: faults between the module and a 3-server cluster whose servers 
     expect(ok / records.length, `share of calls that succeeded, seed ${seed}`).to.be.at.least(MIN_OK_RATIO);
   });
   it(`semaphore steps: never more live holders than the limit, no dead holder left after an acquire`, async () => {
-    const steps = Math.round(numberFrom('CHAOS_SEMAPHORE_STEPS', 240));
+    const steps = Math.round(numberFrom('CHAOS_SEMAPHORE_STEPS', 120));
     const random = new SeededRandom(seed);
     log(`semaphore: seed ${seed}; ${steps} steps of ${CONTENDERS} contenders on a semaphore of ${LIMIT}; fault rate ${rate} per request`);
     faultsOn = true;
@@ -151,6 +156,6 @@ describe('chaos: faults between the module and a 3-server cluster whose servers 
     expect(run.deaths.destroyed + run.deaths.abandoned, 'contenders died without releasing').to.be.greaterThan(0);
     expect(churn.stops, 'servers were stopped').to.be.greaterThan(0);
     expect(violations, `seed ${seed}`).to.deep.equal([]);
-    expect(ok / run.records.length, `share of steps that succeeded, seed ${seed}`).to.be.at.least(MIN_OK_RATIO);
+    expect(ok / run.records.length, `share of steps that succeeded, seed ${seed}`).to.be.at.least(MIN_SEMAPHORE_OK_RATIO);
   });
 });
