@@ -27,14 +27,23 @@ export interface HandoffProxy {
   /** "127.0.0.1:PORT", for CONSUL_HTTP_ADDR */
   addr: string;
   writes: Write[];
+  /** How many clients (told apart by their connection) have sent a blocking read of a path starting with `path`. */
+  blockers(path: string): number;
   close(): Promise<void>;
 }
 
 export async function startHandoffProxy(agentPort: number): Promise<HandoffProxy> {
   const writes: Write[] = [];
+  // path → the client ports that asked it with ?index= (each contender keeps one kept-alive connection).
+  const blocking = new Map<string, Set<number>>();
   // Kept-alive upstream connections: a release must not pay for a TCP connect the others did not.
   const agent = new http.Agent({ keepAlive: true });
   const server = http.createServer((req, res) => {
+    const [where, query = ''] = (req.url ?? '').split('?');
+    if (req.method === 'GET' && /(?:^|&)index=/.test(query)) {
+      const path = decodeURIComponent(where ?? '');
+      blocking.set(path, (blocking.get(path) ?? new Set()).add(req.socket.remotePort ?? 0));
+    }
     const body: Buffer[] = [];
     req.on('data', (chunk: Buffer) => body.push(chunk));
     req.on('end', () => {
@@ -69,6 +78,11 @@ export async function startHandoffProxy(agentPort: number): Promise<HandoffProxy
     port,
     addr: `127.0.0.1:${port}`,
     writes,
+    blockers: (path) => {
+      const ports = new Set<number>();
+      for (const [asked, clients] of blocking) if (asked.startsWith(path)) for (const port of clients) ports.add(port);
+      return ports.size;
+    },
     close: () =>
       new Promise<void>((resolve) => {
         agent.destroy();

@@ -20,8 +20,8 @@ import type { NodeBinary } from './nodes';
 export const TOOLS = ['consul_lock', 'consul_semaphore', 'consul lock'] as const;
 export type Tool = (typeof TOOLS)[number];
 
-/** The first holder holds this long at least, so that every waiter has started and is blocking before it lets go. */
-export const SETTLE_MS = 1_000;
+/** The longest the first holder waits for every waiter to be blocked in its wait before it lets go. */
+const ALL_WAITING_WITHIN_MS = 30_000;
 
 export interface Section {
   label: string;
@@ -34,6 +34,8 @@ export interface RoundRecord {
   sections: Section[];
   /** When Consul answered each write that let a holder go, in order. */
   releases: number[];
+  /** When Consul answered each write that let one in (an acquire, a slot's CAS write), in order. */
+  takes: number[];
   /** Contenders that never got in (or whose run failed), with why. */
   problems: string[];
 }
@@ -49,6 +51,21 @@ export interface RoundSetup {
 }
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Until every waiter has sent a blocking read of `path` (so each is waiting, not still starting): the
+ * first holder lets go only then, so that its handoff measures a wait, not a Node.js or CLI start-up.
+ */
+async function allWaiting(setup: RoundSetup, path: string, problems: string[]): Promise<void> {
+  const deadline = Date.now() + ALL_WAITING_WITHIN_MS;
+  while (setup.proxy.blockers(path) < setup.waiters) {
+    if (Date.now() > deadline) {
+      problems.push(`only ${setup.proxy.blockers(path)} of ${setup.waiters} waiters were waiting on ${path} after ${ALL_WAITING_WITHIN_MS} ms`);
+      return;
+    }
+    await sleep(10);
+  }
+}
 
 interface ModuleExit {
   at: number;
@@ -98,7 +115,8 @@ export async function moduleRound(setup: RoundSetup, tool: 'consul_lock' | 'cons
       problems.push(`${next.label}: ${typeof next.exit.result.msg === 'string' ? next.exit.result.msg : 'not acquired'}`);
       continue;
     }
-    await sleep(sections.length === 0 ? Math.max(SETTLE_MS, setup.holdMs) : setup.holdMs);
+    if (sections.length === 0) await allWaiting(setup, `/v1/kv/${where}`, problems);
+    await sleep(setup.holdMs);
     const out = epochMs();
     sections.push({ label: next.label, in: next.exit.at, out });
     const released = await runBuiltModule(setup, module, { state: 'released', session: next.session, ...target });
@@ -107,7 +125,21 @@ export async function moduleRound(setup: RoundSetup, tool: 'consul_lock' | 'cons
     if (write) releases.push(write.answeredAt);
     else problems.push(`${next.label}: the proxy saw no release write`);
   }
-  return { tool, sections, releases, problems };
+  const takes = setup.proxy.writes.filter((w) => isTake(w, tool, where)).map((w) => w.answeredAt);
+  return { tool, sections, releases, takes, problems };
+}
+
+/** consul_lock: PUT KEY?acquire= answered true. consul_semaphore: a CAS write of .lock that leaves a holder in. */
+function isTake(w: Write, tool: Tool, where: string): boolean {
+  if (w.method !== 'PUT' || w.answer.trim() !== 'true') return false;
+  const url = decodeURIComponent(w.url);
+  if (tool === 'consul_lock') return url.startsWith(`/v1/kv/${where}?`) && url.includes('acquire=');
+  if (!url.startsWith(`/v1/kv/${where}/.lock?`) || !url.includes('cas=')) return false;
+  try {
+    return Object.keys((JSON.parse(w.body) as { Holders?: Record<string, boolean> }).Holders ?? {}).length > 0;
+  } catch {
+    return false;
+  }
 }
 
 /** consul_lock: PUT KEY?release=SESSION answered true. consul_semaphore: the CAS write of .lock without the session. */
@@ -131,10 +163,10 @@ export async function cliRound(setup: RoundSetup, round: number): Promise<RoundR
   const seconds = (ms: number) => (ms / 1000).toFixed(3);
   const problems: string[] = [];
   const runs = Array.from({ length: setup.waiters + 1 }, (_, i) => {
-    // The first one in (it makes the directory) holds long enough for all the others to be waiting.
+    // The first one in (it makes the directory) waits for the bench's word that all others are waiting.
     const command =
       `echo "$(date +%s%N) in ${i}" >> '${log}'; ` +
-      `if mkdir '${dir}/first' 2>/dev/null; then sleep ${seconds(Math.max(SETTLE_MS, setup.holdMs))}; else sleep ${seconds(setup.holdMs)}; fi; ` +
+      `if mkdir '${dir}/first' 2>/dev/null; then while [ ! -e '${dir}/go' ]; do sleep 0.01; done; fi; sleep ${seconds(setup.holdMs)}; ` +
       `echo "$(date +%s%N) out ${i}" >> '${log}'`;
     const child = spawn(consulBinary(), ['lock', prefix, command], { env: { PATH: process.env.PATH, CONSUL_HTTP_ADDR: setup.proxy.addr }, stdio: ['ignore', 'ignore', 'pipe'] });
     let err = '';
@@ -148,7 +180,8 @@ export async function cliRound(setup: RoundSetup, round: number): Promise<RoundR
       }),
     );
   });
-  const started = epochMs();
+  await allWaiting(setup, `/v1/kv/${prefix}/.lock`, problems);
+  fs.writeFileSync(path.join(dir, 'go'), '');
   await Promise.all(runs);
   const stamps = new Map<string, Partial<Section>>();
   for (const line of fs.readFileSync(log, 'utf8').trim().split('\n')) {
@@ -158,8 +191,9 @@ export async function cliRound(setup: RoundSetup, round: number): Promise<RoundR
     stamps.set(label, section);
   }
   const sections = [...stamps.values()].filter((s): s is Section => s.in !== undefined && s.out !== undefined);
-  const releases = setup.proxy.writes
-    .filter((w) => w.answeredAt >= started && w.method === 'PUT' && w.answer.trim() === 'true' && decodeURIComponent(w.url).startsWith(`/v1/kv/${prefix}/.lock?`) && w.url.includes('release='))
-    .map((w) => w.answeredAt);
-  return { tool: 'consul lock', sections, releases, problems };
+  const lockWrites = (kind: string) =>
+    setup.proxy.writes
+      .filter((w) => w.method === 'PUT' && w.answer.trim() === 'true' && decodeURIComponent(w.url).startsWith(`/v1/kv/${prefix}/.lock?`) && w.url.includes(`${kind}=`))
+      .map((w) => w.answeredAt);
+  return { tool: 'consul lock', sections, releases: lockWrites('release'), takes: lockWrites('acquire'), problems };
 }

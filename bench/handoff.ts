@@ -6,7 +6,9 @@
  * stamping `date +%s%N`). Every round also checks that never more than one was inside and all got in.
  * The tools take turns round by round, in a rotated order, so they meet the same load.
  *
- * A waiter of ours is a module already running and blocked in its wait. A task that only starts once the
+ * Consul's share of each handoff is reported too: from the release's answer to the answer of the write
+ * that let the next one in; the rest is the waiter's own (our module: read back, report, exit; the CLI:
+ * start its command). A waiter of ours is a module already running and blocked in its wait. A task that only starts once the
  * lock is free pays a whole run instead: `freshRun` is that, from spawn to exit on a free lock.
  */
 import * as fs from 'node:fs';
@@ -33,6 +35,8 @@ export interface HandoffRow {
   tool: Tool;
   /** ms from the release's answer to the next one inside, every handoff of every round */
   handoff: Summary | undefined;
+  /** of that, ms from the release's answer to the next one's taking write answered (Consul's side) */
+  toTake: Summary | undefined;
   /** the most contenders inside at once, over every round (1 is right) */
   maxInside: number;
   /** contenders that got in, of all that tried */
@@ -53,19 +57,24 @@ export interface HandoffPart extends HandoffOptions {
 }
 
 /** Sections sorted by entry; each next one's handoff from the first release answered after the previous left. */
-export function analyse(record: RoundRecord): { handoffs: number[]; maxInside: number; problems: string[] } {
+export function analyse(record: RoundRecord): { handoffs: number[]; toTakes: number[]; maxInside: number; problems: string[] } {
   const sections = [...record.sections].sort((a, b) => a.in - b.in);
   const problems = record.problems.map((p) => `${record.tool}: ${p}`);
   const handoffs: number[] = [];
+  const toTakes: number[] = [];
   let maxInside = 0;
   for (const s of sections) maxInside = Math.max(maxInside, sections.filter((o) => o.in <= s.in && o.out > s.in).length);
   for (let i = 1; i < sections.length; i++) {
     const [previous, next] = [sections[i - 1]!, sections[i]!];
     const release = record.releases.find((at) => at >= previous.out);
     if (release === undefined || release > next.in) problems.push(`${record.tool}: ${next.label} was inside before the release of ${previous.label} was answered`);
-    else handoffs.push(next.in - release);
+    else {
+      handoffs.push(next.in - release);
+      const take = record.takes.find((at) => at >= release);
+      if (take !== undefined && take <= next.in) toTakes.push(take - release);
+    }
   }
-  return { handoffs, maxInside, problems };
+  return { handoffs, toTakes, maxInside, problems };
 }
 
 async function freshRun(setup: RoundSetup, tool: 'consul_lock' | 'consul_semaphore', round: number): Promise<number> {
@@ -83,6 +92,7 @@ export async function handoffPart(agent: Agent, node: NodeBinary, modules: Round
   const fx: Fixture = { agent, tmp: dir, env: cleanEnv(), hitName: '', hitId: '', prefix: `bench-handoff-${process.pid}`, counter: 0, lockSession: '' };
   const setup: RoundSetup = { fx, proxy, node, modules, waiters: opts.waiters, holdMs: opts.holdMs };
   const handoffs = new Map<Tool, number[]>(TOOLS.map((t) => [t, []]));
+  const toTakes = new Map<Tool, number[]>(TOOLS.map((t) => [t, []]));
   const fresh = new Map<Tool, number[]>(TOOLS.map((t) => [t, []]));
   const inside = new Map<Tool, { max: number; gotIn: number; contenders: number }>(TOOLS.map((t) => [t, { max: 0, gotIn: 0, contenders: 0 }]));
   const problems: string[] = [];
@@ -93,6 +103,7 @@ export async function handoffPart(agent: Agent, node: NodeBinary, modules: Round
         const record = tool === 'consul lock' ? await cliRound(setup, round) : await moduleRound(setup, tool, round);
         const result = analyse(record);
         handoffs.get(tool)!.push(...result.handoffs);
+        toTakes.get(tool)!.push(...result.toTakes);
         const seen = inside.get(tool)!;
         seen.max = Math.max(seen.max, result.maxInside);
         seen.gotIn += record.sections.length;
@@ -116,6 +127,7 @@ export async function handoffPart(agent: Agent, node: NodeBinary, modules: Round
     return {
       tool,
       handoff,
+      toTake: summary(toTakes.get(tool)!),
       maxInside: seen.max,
       gotIn: seen.gotIn,
       contenders: seen.contenders,

@@ -95,6 +95,7 @@ function handoffTable(h: HandoffPart): string[] {
   const rows = h.rows.map((row) => [
     row.tool === 'consul lock' ? '`consul lock` (CLI)' : row.tool === 'consul_semaphore' ? 'consul_semaphore (`limit: 1`)' : row.tool,
     ms(row.handoff),
+    ms(row.toTake),
     row.handoff ? `${row.handoff.min.toFixed(1)}–${row.handoff.max.toFixed(1)} ms` : '—',
     signed(row.overCli),
     mark(row.verdict),
@@ -105,7 +106,7 @@ function handoffTable(h: HandoffPart): string[] {
   const out = [
     `#### Lock handoff (${h.rounds} rounds of 1 holder + ${h.waiters} waiters per tool, each holding ${h.holdMs} ms; ${h.rows[0]?.handoff?.n ?? 0} handoffs per tool)`,
     '',
-    table(['tool', 'handoff, median', 'min–max', 'ours − CLI', `target ≤ ${HANDOFF_TARGET_MS} ms`, 'a fresh run on a free lock', 'most inside at once', 'got in'], rows),
+    table(['tool', 'handoff, median', 'of which Consul (release → next acquire answered)', 'min–max', 'ours − CLI', `target ≤ ${HANDOFF_TARGET_MS} ms`, 'a fresh run on a free lock', 'most inside at once', 'got in'], rows),
     '',
   ];
   if (h.problems.length) out.push(`Problems: ${h.problems.join('; ')}.`, '');

@@ -7,7 +7,8 @@
 // CHAOS_SEED replays a run's draws (faults, restarts, strays; the interleaving of real processes still
 // varies). CHAOS_CALLS (default 240), CHAOS_NAMES (default 6) and CHAOS_FAULT_RATE (default 0.2, per
 // request; three times that on creates) size it. CHAOS_SEMAPHORE_STEPS (default 120) sizes the semaphore
-// part, run after the first one, serially (about 1.2 s a step here): contenders with short TTL sessions, some dying without a release, on one semaphore of 2.
+// part, run after the first one, serially (about 1.2 s a step here): contenders with short TTL sessions,
+// some dying without a release, on one semaphore of 2.
 import { expect } from 'chai';
 import { startCluster, type Cluster, type ClusterAgent } from '../support/cluster';
 import { consulOrSkip } from '../support/consul';
