@@ -106,6 +106,8 @@ describe('npm run bench (smoke: --rounds 2 --quick)', function () {
     expect(result.nodes[0]!.bigList).to.equal(undefined);
     expect(result.skipped.playbook).to.match(/--quick/);
     expect(result.skipped.bigList).to.match(/--quick/);
+    expect(result.handoff).to.equal(undefined);
+    expect(result.skipped.handoff).to.match(/--quick/);
     expect(stdout).to.include('| run | this build |');
     expect(stdout).to.match(/\*\*(PASS|MISS)\*\*/);
   });
