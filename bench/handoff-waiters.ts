@@ -72,20 +72,27 @@ interface ModuleExit {
   result: Record<string, unknown>;
 }
 
-/** One run of a built module through the proxy; `at` is when its process exited (before stdio is drained). */
+/** Wall-clock epoch ms from `date +%s%N` output. */
+const fromDate = (ns: string): number => Number(BigInt(ns.trim()) / 1000n) / 1000;
+
+/**
+ * One run of a built module through the proxy. `at`, when its process exited, is stamped by a shell
+ * around it with `date +%s%N`, as the CLI's command stamps its start: never by this process, whose event
+ * loop also runs the proxy and would stamp late while the waiters' requests pass through it.
+ */
 export function runBuiltModule(setup: RoundSetup, module: string, args: Record<string, unknown>): Promise<ModuleExit> {
   const file = path.join(setup.fx.tmp, `handoff-args-${++setup.fx.counter}.json`);
+  const stamp = `${file}.exited`;
   fs.writeFileSync(file, JSON.stringify({ host: '127.0.0.1', port: setup.proxy.port, ...args }));
+  const script = '"$0" "$1" "$2"; status=$?; date +%s%N > "$3"; exit $status';
   return new Promise((resolve, reject) => {
-    const child = spawn(setup.node.path, [module, file], { env: setup.fx.env, cwd: setup.fx.tmp, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn('/bin/sh', ['-c', script, setup.node.path, module, file, stamp], { env: setup.fx.env, cwd: setup.fx.tmp, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
-    let at = 0;
     child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString('utf8')));
-    child.on('exit', () => (at = epochMs()));
     child.on('error', reject);
     child.on('close', () => {
       try {
-        resolve({ at, result: JSON.parse(out.trim().split('\n').pop() ?? '') as Record<string, unknown> });
+        resolve({ at: fromDate(fs.readFileSync(stamp, 'utf8')), result: JSON.parse(out.trim().split('\n').pop() ?? '') as Record<string, unknown> });
       } catch {
         reject(new Error(`${path.basename(module)} printed no JSON result: ${out.slice(0, 200)}`));
       }
@@ -187,7 +194,7 @@ export async function cliRound(setup: RoundSetup, round: number): Promise<RoundR
   for (const line of fs.readFileSync(log, 'utf8').trim().split('\n')) {
     const [ns, kind, label] = line.split(' ') as [string, 'in' | 'out', string];
     const section = stamps.get(label) ?? { label: `contender ${label}` };
-    section[kind] = Number(BigInt(ns) / 1000n) / 1000;
+    section[kind] = fromDate(ns);
     stamps.set(label, section);
   }
   const sections = [...stamps.values()].filter((s): s is Section => s.in !== undefined && s.out !== undefined);
