@@ -128,7 +128,7 @@ async function waitForSlot(ctx: Context, initial: SemaphoreView, deadline: numbe
   // Free now: no need to know our session's TTL.
   if (planOf(initial) !== 'full' && (await takeSlot(ctx, initial, pruned, options))) return { acquired: true, waitedMs: 0, state: initial, renewals: 0 };
   const own = await ctx.sessions.info(session);
-  if (!own) throw sessionGone(session, `a slot of the semaphore ${settings.prefix}`);
+  if (!own) throw sessionGone(session, `a slot of the semaphore ${settings.prefix}`, true);
   const ttlNs = own.TTL ? parseDurationNs(own.TTL) : undefined;
   const outcome = await waitUntil(
     { session, what: `a slot of the semaphore ${settings.prefix}`, deadline, ttlMs: ttlNs === undefined ? undefined : ttlNs / 1e6 },

@@ -8,6 +8,7 @@
 import axios, { type AxiosInstance } from 'axios';
 import { readFileSync } from 'node:fs';
 import type { Agent } from 'node:http';
+import { deniedMessage } from './acl';
 import { describeTransportError } from './transport-errors';
 import { MIN_ATTEMPT_MS, RetryBudget } from './retry';
 import { ConsulError, ModuleFailure } from './errors';
@@ -194,7 +195,8 @@ export class ConsulClient {
     const index = indexHeader === undefined ? undefined : Number(indexHeader);
     if (response.status === 404 && options.notFound) return { data: null as T, status: 404, index };
     if (response.status >= 400) {
-      throw new ConsulError(`Could not ${what}: ${statusMessage(response.status, text, this.connection)}`, request, response.status, text.trim());
+      const message = response.status === 403 ? deniedMessage({ method, path, query, body }, text.trim() || 'HTTP 403', !!this.connection.token) : statusMessage(response.status, text, this.connection);
+      throw new ConsulError(`Could not ${what}: ${message}`, request, response.status, text.trim());
     }
     let data: T;
     try {
@@ -218,9 +220,6 @@ function statusMessage(status: number, body: string, connection: ConnectionSetti
   const text = body.trim() || `HTTP ${status}`;
   if (status === 400 && /HTTP request to an HTTPS server/i.test(text)) {
     return `the agent at ${connection.host}:${connection.port} speaks HTTPS; set scheme: https (and ca_path).`;
-  }
-  if (status === 403) {
-    return `permission denied (Consul answered 403: ${text}). Give a token (token or CONSUL_HTTP_TOKEN) whose ACL policy allows this.`;
   }
   return `Consul answered ${status}: ${text}`;
 }
