@@ -69,6 +69,10 @@ describe('security: the smallest ACL policy of every state (acl-policies.ts)', f
     },
     'session-absent-id': async (id) => ({ args: { state: 'absent', id: await session(id) }, ok: (r) => expect(r.removed).to.have.length(1), hidden: (r) => expect(r.changed).to.equal(false) }),
     'session-renewed': async (id) => ({ args: { state: 'renewed', id: await session(id, '60s') }, ok: (r) => expect(r.changed).to.equal(true) }),
+    'session-renewed-name': async (id) => {
+      await session(id, '60s');
+      return { args: { state: 'renewed', name: id, node }, ok: (r) => expect(r.changed).to.equal(true) };
+    },
     'session-info': async (id) => ({ args: { state: 'info', id: await session(id) }, ok: (r) => expect(r.session).to.include({ Name: id }), hidden: (r) => expect(r.session).to.equal(null) }),
     'session-node': async (id) => {
       await session(id);
