@@ -5,7 +5,8 @@
 // KV and the sessions exactly as before: nothing was written.
 import { expect } from 'chai';
 import { randomUUID } from 'node:crypto';
-import { consulHttp, consulOrSkip, startDevAgent, type Agent } from '../support/consul';
+import { hcl, startAclAgent, type AclAgent } from '../support/acl-agent';
+import { consulHttp, consulOrSkip, type Agent } from '../support/consul';
 import { runModule } from '../support/module';
 import { fill, POLICIES, type PolicyRow, type Without } from './acl-policies';
 
@@ -22,10 +23,9 @@ interface Scenario {
 
 describe('security: the smallest ACL policy of every state (acl-policies.ts)', function () {
   this.timeout(60_000);
-  const master = randomUUID();
+  let acl: AclAgent;
   let agent: Agent;
   let node: string;
-  const secrets: string[] = [master];
   /** Every module run's stdout and stderr, searched for tokens at the end. */
   const outputs: string[] = [];
 
@@ -36,15 +36,7 @@ describe('security: the smallest ACL policy of every state (acl-policies.ts)', f
   };
   const session = async (name: string, ttl?: string) =>
     ((await http('PUT', '/v1/session/create', { Name: name, Node: node, ...(ttl ? { TTL: ttl } : {}) })) as { ID: string }).ID;
-  /** The token of a new policy holding exactly `rules` (Consul refuses an empty policy: a rule on an unused key stands in). */
-  async function tokenFor(rules: string[]): Promise<string> {
-    const name = `lp-${randomUUID()}`;
-    const text = rules.length ? rules.map((r) => `${r.replace(/ (read|write)$/, '')} { policy = "${/write$/.test(r) ? 'write' : 'read'}" }`).join('\n') : 'key "unused" { policy = "read" }';
-    await http('PUT', '/v1/acl/policy', { Name: name, Rules: text });
-    const created = (await http('PUT', '/v1/acl/token', { Description: name, Policies: [{ Name: name }] })) as { SecretID: string };
-    secrets.push(created.SecretID);
-    return created.SecretID;
-  }
+  const tokenFor = (rules: string[]) => acl.tokenFor(hcl(rules));
   /**
    * What a row's runs could have written, as the master token sees it: the keys under lp/<tag>- and the
    * sessions named <tag>-… (other rows' TTL sessions expire meanwhile). Indexes are left out: a semaphore
@@ -112,7 +104,7 @@ describe('security: the smallest ACL policy of every state (acl-policies.ts)', f
   };
 
   async function runOkAsMaster(args: Record<string, unknown>) {
-    const { result } = await runModule({ host: '127.0.0.1', port: agent.httpPort, token: master, ...args }, { module: 'consul_semaphore' });
+    const { result } = await runModule({ host: '127.0.0.1', port: agent.httpPort, token: acl.master, ...args }, { module: 'consul_semaphore' });
     expect(result.failed, String(result.msg)).to.equal(undefined);
   }
   /** Another session holds the lock for the whole run: ours waits `wait` s (renewing a TTL session) and reports it did not get it. */
@@ -131,7 +123,8 @@ describe('security: the smallest ACL policy of every state (acl-policies.ts)', f
 
   before(async function () {
     consulOrSkip(this);
-    agent = await startDevAgent({ configJson: { primary_datacenter: 'dc1', acl: { enabled: true, default_policy: 'deny', tokens: { master } } } });
+    acl = await startAclAgent();
+    agent = acl.agent;
     node = agent.nodeName;
   });
   after(async () => {
@@ -200,6 +193,6 @@ describe('security: the smallest ACL policy of every state (acl-policies.ts)', f
 
   it('never printed a token: not in any output of any run', () => {
     expect(outputs.length).to.be.greaterThan(40);
-    for (const output of outputs) for (const secret of secrets) expect(output).not.to.contain(secret);
+    for (const output of outputs) for (const secret of acl.secrets) expect(output).not.to.contain(secret);
   });
 });

@@ -1,7 +1,15 @@
 // What a 403 says (src/shared/acl.ts): the action and the one rule each request we send needs, an
 // unknown token told apart from a missing rule, and never the token itself.
 import { expect } from 'chai';
+import { parseArgs } from '../../src/shared/args';
 import { deniedMessage, requiredRule } from '../../src/shared/acl';
+import { ConsulError } from '../../src/shared/errors';
+import { SEMAPHORE_FLAGS } from '../../src/shared/lock-protocol';
+import { RetryBudget, realClock } from '../../src/shared/retry';
+import type { SemaphoreApis } from '../../src/consul_semaphore/context';
+import { toSettings } from '../../src/consul_semaphore/params';
+import { runState } from '../../src/consul_semaphore/states';
+import { FakeKv } from '../support/fake-kv';
 
 const ID = '0b1d3ed1-4c4e-4b47-9f5b-1d3c1f2e7a10';
 
@@ -47,5 +55,48 @@ describe('ACL denials (shared/acl.ts)', () => {
   it('a path the modules never call still gets a permission message, without a made-up rule', () => {
     expect(requiredRule({ method: 'GET', path: '/v1/catalog/nodes' })).to.equal(undefined);
     expect(deniedMessage({ method: 'GET', path: '/v1/catalog/nodes' }, 'Permission denied', true)).to.contain('does not allow GET /v1/catalog/nodes');
+  });
+});
+
+describe('ACLs hiding what a token may not read (consul_semaphore on an in-memory KV)', () => {
+  const P = 'sem/acl';
+  const OURS = 'aaaaaaaa-0000-4000-8000-00000000000a';
+  const HOLDER = 'bbbbbbbb-0000-4000-8000-00000000000b';
+  const run = (fake: FakeKv, params: Record<string, unknown>, apis: Partial<SemaphoreApis> = {}) =>
+    runState(toSettings(parseArgs(JSON.stringify({ prefix: P, limit: 1, retry_timeout: 0, ...params })), {}), {
+      kv: fake.kv,
+      sessions: fake.sessionApi,
+      retry: new RetryBudget(0),
+      clock: realClock,
+      ...apis,
+    });
+  const rejected = async (promise: Promise<unknown>): Promise<Error> => {
+    try {
+      await promise;
+    } catch (error) {
+      return error as Error;
+    }
+    throw new Error('expected a failure');
+  };
+
+  it('a prefix that reads as empty is confirmed by reading .lock, so a 403 there fails instead of showing no semaphore', async () => {
+    const fake = new FakeKv();
+    const denied = new ConsulError('Could not read the key sem/acl/.lock: permission denied', { method: 'GET', path: `/v1/kv/${P}/.lock` }, 403, 'Permission denied');
+    const kv = { ...fake.kv, read: () => Promise.reject(denied) };
+    expect(await rejected(run(fake, { state: 'info' }, { kv }))).to.equal(denied);
+    fake.addSession(OURS, '');
+    expect(await rejected(run(fake, { session: OURS }, { kv }))).to.equal(denied);
+    expect(fake.writes, 'nothing written').to.deep.equal([]);
+  });
+
+  it('waiting with a session the token may not read: fails saying so, and takes its contender key back', async () => {
+    const fake = new FakeKv();
+    for (const id of [HOLDER, OURS]) fake.addSession(id, '');
+    fake.put(`${P}/${HOLDER}`, '', HOLDER, SEMAPHORE_FLAGS);
+    fake.put(`${P}/.lock`, JSON.stringify({ Limit: 1, Holders: { [HOLDER]: true } }), null, SEMAPHORE_FLAGS);
+    const hidden = { ...fake.sessionApi, info: () => Promise.resolve(undefined) };
+    const error = await rejected(run(fake, { session: OURS, wait: 5 }, { sessions: hidden }));
+    expect(error.message).to.contain(`Session ${OURS} does not exist`).and.to.contain('or the token may not read it').and.to.contain('session "<its node>" read');
+    expect([...fake.keys.keys()].sort()).to.deep.equal([`${P}/.lock`, `${P}/${HOLDER}`]);
   });
 });
