@@ -104,6 +104,9 @@ describe('security: ACL tokens against an agent with default_policy deny', funct
     expect(created.changed).to.equal(true);
     expect((created.invocation as { module_args: Record<string, unknown> }).module_args.token).to.equal(PLACEHOLDER);
     expect((await ok({ state: 'absent', name: 'acl-env' }, env)).changed).to.equal(true);
+    // A token from the environment counts as sent: a denial blames its policy, not a missing token.
+    const denied = await fail({ name: 'acl-env', node: agent.nodeName }, { CONSUL_HTTP_TOKEN: readOnly });
+    expect(denied).to.contain("the token's ACL policy needs the rule session").and.not.to.contain('no token was sent');
   });
 
   it('echoes a given token only as the no_log placeholder', async () => {
