@@ -42,7 +42,7 @@ async function waitAndAcquire(ctx: Context, before: LockState, current: LockStat
       done: (state) => state.holder === session,
       ready: (state) => state.holder === null,
       attempt,
-      renew: async () => (await ctx.sessions.renew(session)) !== undefined,
+      renew: async () => (await ctx.sessions.renew(session, { aclNode: own.Node })) !== undefined,
     },
     clock,
   );

@@ -143,7 +143,7 @@ async function waitForSlot(ctx: Context, initial: SemaphoreView, deadline: numbe
       done: (view) => planOf(view) === 'held',
       ready: (view) => planOf(view) === 'take',
       attempt: (view) => takeSlot(ctx, view, pruned, options),
-      renew: async () => (await ctx.sessions.renew(session)) !== undefined,
+      renew: async () => (await ctx.sessions.renew(session, { aclNode: own.Node })) !== undefined,
     },
     clock,
   );

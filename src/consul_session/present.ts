@@ -29,7 +29,7 @@ const ids = (sessions: ConsulSession[]) => sessions.map((s) => s.ID);
 
 /** In the order plan.ts gives (oldest first), stopping at the first failure: that order is what keeps racing runs apart. */
 async function destroyInOrder(api: SessionApi, sessions: ConsulSession[]): Promise<void> {
-  for (const session of sessions) await api.destroy(session.ID);
+  for (const session of sessions) await api.destroy(session.ID, session.Node);
 }
 
 async function presentById(ctx: Context, id: string): Promise<ModuleResult> {

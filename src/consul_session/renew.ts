@@ -48,7 +48,7 @@ export async function renewed(ctx: Context): Promise<ModuleResult> {
   if (!settings.ansible.checkMode) {
     sessions = [];
     for (const session of found.sessions) {
-      const renewedSession = await api.renew(session.ID);
+      const renewedSession = await api.renew(session.ID, { aclNode: session.Node });
       // Gone between the read and the renewal: its TTL ran out just now.
       if (!renewedSession) throw missing(`session ${session.ID}`);
       sessions.push(renewedSession);

@@ -10,6 +10,8 @@ export interface DeniedRequest {
   path: string;
   query?: Query;
   body?: unknown;
+  /** The node of the session the request is about, when the caller knows it (renew, destroy, info). */
+  node?: string;
 }
 
 /** Consul 1.8 hides from a session read what the token may not read, answering [] instead of 403. */
@@ -41,7 +43,7 @@ function nodeOf(body: unknown): string | undefined {
 
 /** The rule a request needs, and the action in words (for the message); undefined for a path we never call. */
 export function requiredRule(request: DeniedRequest): { rule: string; action: string } | undefined {
-  const { method, path, query = {}, body } = request;
+  const { method, path, query = {}, body, node: sessionNode } = request;
   const write = method !== 'GET';
   if (path === '/v1/agent/self') {
     return { rule: 'agent "<the agent\'s node name>" read', action: 'ask the agent for its node name (give node to skip this request)' };
@@ -59,7 +61,8 @@ export function requiredRule(request: DeniedRequest): { rule: string; action: st
   if (session) {
     const [, verb, id] = session as unknown as [string, string, string];
     const level = verb === 'info' ? 'read' : 'write';
-    return { rule: `session "<the node of session ${id}>" ${level}`, action: `${verb === 'info' ? 'read' : verb} session ${id}` };
+    const node = sessionNode === undefined ? `"<the node of session ${id}>"` : quote(sessionNode);
+    return { rule: `session ${node} ${level}`, action: `${verb === 'info' ? 'read' : verb} session ${id}` };
   }
   if (path.startsWith('/v1/kv/')) {
     const key = rest(path, '/v1/kv/');

@@ -31,6 +31,8 @@ export interface RequestOptions {
   rawBody?: boolean;
   /** Parses the answer's text instead of JSON.parse (KV entries: their 64-bit Flags must not be rounded). */
   parse?: (text: string) => unknown;
+  /** The node of the session the request is about, when known: a 403 then names the exact session rule. */
+  aclNode?: string;
 }
 
 /** Writes that may be re-sent after a transient failure: their second arrival changes nothing. */
@@ -195,7 +197,7 @@ export class ConsulClient {
     const index = indexHeader === undefined ? undefined : Number(indexHeader);
     if (response.status === 404 && options.notFound) return { data: null as T, status: 404, index };
     if (response.status >= 400) {
-      const message = response.status === 403 ? deniedMessage({ method, path, query, body }, text.trim() || 'HTTP 403', !!this.connection.token) : statusMessage(response.status, text, this.connection);
+      const message = response.status === 403 ? deniedMessage({ method, path, query, body, node: options.aclNode }, text.trim() || 'HTTP 403', !!this.connection.token) : statusMessage(response.status, text, this.connection);
       throw new ConsulError(`Could not ${what}: ${message}`, request, response.status, text.trim());
     }
     let data: T;

@@ -131,6 +131,20 @@ describe('security: the smallest ACL policy of every state (acl-policies.ts)', f
     await agent?.stop();
   });
 
+  /**
+   * A denial names the rule it lacks: of the missing rule's kind, on its name (a key under a missing
+   * key_prefix; the agent's node as a placeholder), and a read when only a read was missing.
+   */
+  function namesRule(msg: string, missing: string, label: string): void {
+    expect(msg, label).to.match(/permission denied \(Consul answered 403: Permission denied\): to .+ needs the rule /);
+    const [, kind, name, level] = /needs the rule (\w+) "((?:[^"\\]|\\.)*)" (read|write)/.exec(msg) ?? [];
+    const [, wantKind, wantName, wantLevel] = /^(\w+) "(.*)" (read|write)$/.exec(missing) ?? [];
+    expect(kind, label).to.equal(wantKind!.replace(/_prefix$/, ''));
+    if (wantKind!.endsWith('_prefix')) expect(name, label).to.satisfy((n: string) => n.startsWith(wantName!));
+    else if (kind !== 'agent') expect(name, label).to.equal(wantName);
+    if (wantLevel === 'read') expect(level, label).to.equal('read');
+  }
+
   /** A waiting lock run never frees the key, so its key rule is read-only in that run (the free case proves write). */
   const downgradeable = (row: PolicyRow, text: string) => /write$/.test(text) && !(row.id.startsWith('lock-acquired-wait') && text.startsWith('key '));
 
@@ -150,12 +164,12 @@ describe('security: the smallest ACL policy of every state (acl-policies.ts)', f
       };
 
       // One rule less (or a write made read), each in a scenario of its own, run side by side.
-      const variants: Array<{ label: string; rules: (scenario: Scenario) => string[]; expect: Without }> = [];
+      const variants: Array<{ label: string; rules: (scenario: Scenario) => string[]; expect: Without; missing: number }> = [];
       row.rules.forEach((r, i) => {
-        variants.push({ label: `without ${r.rule}`, rules: (sc) => filled(sc).filter((_, j) => j !== i), expect: r.without });
+        variants.push({ label: `without ${r.rule}`, rules: (sc) => filled(sc).filter((_, j) => j !== i), expect: r.without, missing: i });
         if (downgradeable(row, r.rule)) {
           const asRead = (text: string) => text.replace(/write$/, 'read');
-          variants.push({ label: `with ${asRead(r.rule)} instead of write`, rules: (sc) => filled(sc).map((x, j) => (j === i ? asRead(x) : x)), expect: 'denied' });
+          variants.push({ label: `with ${asRead(r.rule)} instead of write`, rules: (sc) => filled(sc).map((x, j) => (j === i ? asRead(x) : x)), expect: 'denied', missing: i });
         }
       });
       // The whole policy runs beside them, under a tag of its own so that its writes stay out of the snapshot.
@@ -177,7 +191,7 @@ describe('security: the smallest ACL policy of every state (acl-policies.ts)', f
         expect(result.failed, `${variant.label}: ${JSON.stringify(result)}`).to.equal(true);
         expect(result.changed, variant.label).to.equal(false);
         if (variant.expect === 'hidden-fails') expect(msg, variant.label).to.contain('or the token may not read it');
-        else expect(msg, variant.label).to.match(/permission denied \(Consul answered 403: Permission denied\): to .+ needs the rule /);
+        else namesRule(msg, filled(prepared[i]!.scenario)[variant.missing]!, variant.label);
       });
     });
   }

@@ -22,6 +22,7 @@ describe('ACL denials (shared/acl.ts)', () => {
     ['session info', { method: 'GET', path: `/v1/session/info/${ID}` }, `session "<the node of session ${ID}>" read`, `read session ${ID}`],
     ['session renew', { method: 'PUT', path: `/v1/session/renew/${ID}` }, `session "<the node of session ${ID}>" write`, `renew session ${ID}`],
     ['session destroy', { method: 'PUT', path: `/v1/session/destroy/${ID}` }, `session "<the node of session ${ID}>" write`, `destroy session ${ID}`],
+    ['renew, node known', { method: 'PUT', path: `/v1/session/renew/${ID}`, node: 'web-1' }, 'session "web-1" write', `renew session ${ID}`],
     ['key read', { method: 'GET', path: '/v1/kv/locks/deploy/.lock' }, 'key "locks/deploy/.lock" read', 'read the key locks/deploy/.lock'],
     ['prefix read', { method: 'GET', path: '/v1/kv/sem/x/', query: { recurse: true } }, 'key_prefix "sem/x/" read', 'read the keys under sem/x/'],
     ['key acquire', { method: 'PUT', path: '/v1/kv/locks/a', query: { acquire: ID } }, 'key "locks/a" write', 'write the key locks/a'],
