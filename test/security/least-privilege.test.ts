@@ -150,6 +150,7 @@ describe('security: the smallest ACL policy of every state (acl-policies.ts)', f
 
   for (const row of POLICIES) {
     it(`${row.module} ${row.state}${row.when ? ` (${row.when})` : ''}: ${row.rules.map((r) => r.rule).join(' + ')}`, async () => {
+      expect(SCENARIOS, 'every row of acl-policies.ts has a scenario here').to.have.property(row.id);
       const tag = randomUUID().slice(0, 8);
       /** A run of the row's scenario, set up afresh (its own key, prefix and sessions), with `rules` filled in for it. */
       const prepare = async (rules: (scenario: Scenario) => string[], under = tag) => {
