@@ -181,30 +181,27 @@ export class ConsulClient {
       });
     } catch (error) {
       const { message, code, failure } = describeTransportError(error, this.connection);
-      throw new ConsulError(`Could not ${what}: ${message}`, request, undefined, undefined, code, failure);
+      throw new ConsulError(what, message, { request, code, transport: failure });
     }
     const text = typeof response.data === 'string' ? response.data : '';
     if (response.status >= 300 && response.status < 400) {
       const location = String(response.headers.location ?? '');
-      throw new ConsulError(
-        `Could not ${what}: Consul at ${where} answered ${method} ${path} with a redirect (${response.status} to ${location}), which is never followed.`,
-        request,
-        response.status,
-        text,
-      );
+      const detail = `Consul at ${where} answered ${method} ${path} with a redirect (${response.status} to ${location}), which is never followed.`;
+      throw new ConsulError(what, detail, { request, status: response.status, body: text });
     }
     const indexHeader: unknown = response.headers['x-consul-index'];
     const index = indexHeader === undefined ? undefined : Number(indexHeader);
     if (response.status === 404 && options.notFound) return { data: null as T, status: 404, index };
     if (response.status >= 400) {
       const message = response.status === 403 ? deniedMessage({ method, path, query, body, node: options.aclNode }, text.trim() || 'HTTP 403', !!this.connection.token) : statusMessage(response.status, text, this.connection);
-      throw new ConsulError(`Could not ${what}: ${message}`, request, response.status, text.trim());
+      throw new ConsulError(what, message, { request, status: response.status, body: text.trim() });
     }
     let data: T;
     try {
       data = (options.parse ? options.parse(text) : JSON.parse(text)) as T;
     } catch {
-      throw new ConsulError(`Could not ${what}: Consul at ${where} answered ${method} ${path} with text that is not JSON: ${text.slice(0, 200)}`, request, response.status, text.slice(0, 200));
+      const start = text.slice(0, 200);
+      throw new ConsulError(what, `Consul at ${where} answered ${method} ${path} with text that is not JSON: ${start}`, { request, status: response.status, body: start });
     }
     const knownLeader: unknown = response.headers['x-consul-knownleader'];
     const lastContact: unknown = response.headers['x-consul-lastcontact'];

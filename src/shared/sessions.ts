@@ -162,7 +162,7 @@ export class SessionApi {
     const what = createWhat(spec.name, node);
     const { data } = await this.client.put<{ ID?: unknown }>('/v1/session/create', what, this.query, createBody(spec, node));
     if (typeof data?.ID !== 'string' || !UUID.test(data.ID)) {
-      throw new ConsulError(`Could not ${what}: Consul's answer has no session ID.`, { method: 'PUT', path: '/v1/session/create' });
+      throw new ConsulError(what, "Consul's answer has no session ID.", { request: { method: 'PUT', path: '/v1/session/create' } });
     }
     return data.ID;
   }
@@ -206,7 +206,7 @@ export class SessionApi {
   private asSessions(data: unknown, what: string, method: string, path: string): ConsulSession[] {
     const isSession = (s: unknown) => typeof s === 'object' && s !== null && typeof (s as { ID?: unknown }).ID === 'string';
     if (!Array.isArray(data) || !data.every(isSession)) {
-      throw new ConsulError(`Could not ${what}: Consul's answer is not a list of sessions.`, { method, path });
+      throw new ConsulError(what, "Consul's answer is not a list of sessions.", { request: { method, path } });
     }
     return data as ConsulSession[];
   }

@@ -82,7 +82,7 @@ describe('ACLs hiding what a token may not read (consul_semaphore on an in-memor
 
   it('a prefix that reads as empty is confirmed by reading .lock, so a 403 there fails instead of showing no semaphore', async () => {
     const fake = new FakeKv();
-    const denied = new ConsulError('Could not read the key sem/acl/.lock: permission denied', { method: 'GET', path: `/v1/kv/${P}/.lock` }, 403, 'Permission denied');
+    const denied = new ConsulError('read the key sem/acl/.lock', 'permission denied', { request: { method: 'GET', path: `/v1/kv/${P}/.lock` }, status: 403, body: 'Permission denied' });
     const kv = { ...fake.kv, read: () => Promise.reject(denied) };
     expect(await rejected(run(fake, { state: 'info' }, { kv }))).to.equal(denied);
     fake.addSession(OURS, '');
