@@ -4,12 +4,13 @@
  * collection that calls itself something else than its changelog and its tag (`npm run release`).
  */
 import { expect } from 'chai';
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { appendFileSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { ansibleOrSkip } from '../support/ansible.js';
+import { git, gitSnapshot } from '../support/git-snapshot.js';
 
 const root = resolve(__dirname, '../..');
 const read = (path: string) => readFileSync(join(root, path), 'utf8');
@@ -45,6 +46,29 @@ describe('one version (package.json) everywhere', function () {
       expect(manifest.collection_info.version).to.equal(VERSION);
     } finally {
       rmSync(out, { recursive: true, force: true });
+    }
+  });
+
+  it('npm run release refuses a dirty tree, and a version the changelog does not announce, before building anything', function () {
+    this.timeout(60_000);
+    const dir = mkdtempSync(join(tmpdir(), 'consul-release-'));
+    try {
+      const { repo } = gitSnapshot(join(dir, 'repo'), VERSION);
+      // The script's imports (yaml) from this checkout; a symlink is not the folder .gitignore names, so excluded here.
+      symlinkSync(join(root, 'node_modules'), join(repo, 'node_modules'));
+      appendFileSync(join(repo, '.git/info/exclude'), '/node_modules\n');
+      const release = () => spawnSync(process.execPath, [join(repo, 'scripts/release.mjs')], { cwd: repo, encoding: 'utf8' });
+      writeFileSync(join(repo, 'package.json'), read('package.json').replace(`"version": "${VERSION}"`, '"version": "9.9.9"'));
+      const dirty = release();
+      expect(dirty.status).to.equal(1);
+      expect(dirty.stderr).to.contain('uncommitted changes').and.contain('package.json');
+      git(repo, ['commit', '-q', '-am', 'a version without its changelog entry']);
+      const unannounced = release();
+      expect(unannounced.status).to.equal(1);
+      expect(unannounced.stderr).to.contain(`CHANGELOG.md's top entry is ${VERSION}, package.json says 9.9.9`);
+      expect(unannounced.stdout).to.not.contain('git tag');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });

@@ -23,7 +23,8 @@ export interface GitSnapshot {
   branch: string;
 }
 
-function git(cwd: string, args: string[]): string {
+/** Runs git in `cwd` and returns its stdout. */
+export function git(cwd: string, args: string[]): string {
   // No user configuration is assumed: identity and signing are set for these commits only.
   const config = ['-c', 'user.name=test', '-c', 'user.email=test@localhost', '-c', 'commit.gpgsign=false', '-c', 'tag.gpgsign=false'];
   return execFileSync('git', [...config, ...args], { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
