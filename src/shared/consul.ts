@@ -8,6 +8,7 @@
 import axios, { type AxiosInstance } from 'axios';
 import { readFileSync } from 'node:fs';
 import type { Agent } from 'node:http';
+import { deniedMessage } from './acl';
 import { describeTransportError } from './transport-errors';
 import { MIN_ATTEMPT_MS, RetryBudget } from './retry';
 import { ConsulError, ModuleFailure } from './errors';
@@ -30,6 +31,8 @@ export interface RequestOptions {
   rawBody?: boolean;
   /** Parses the answer's text instead of JSON.parse (KV entries: their 64-bit Flags must not be rounded). */
   parse?: (text: string) => unknown;
+  /** The node of the session the request is about, when known: a 403 then names the exact session rule. */
+  aclNode?: string;
 }
 
 /** Writes that may be re-sent after a transient failure: their second arrival changes nothing. */
@@ -194,7 +197,8 @@ export class ConsulClient {
     const index = indexHeader === undefined ? undefined : Number(indexHeader);
     if (response.status === 404 && options.notFound) return { data: null as T, status: 404, index };
     if (response.status >= 400) {
-      throw new ConsulError(`Could not ${what}: ${statusMessage(response.status, text, this.connection)}`, request, response.status, text.trim());
+      const message = response.status === 403 ? deniedMessage({ method, path, query, body, node: options.aclNode }, text.trim() || 'HTTP 403', !!this.connection.token) : statusMessage(response.status, text, this.connection);
+      throw new ConsulError(`Could not ${what}: ${message}`, request, response.status, text.trim());
     }
     let data: T;
     try {
@@ -218,9 +222,6 @@ function statusMessage(status: number, body: string, connection: ConnectionSetti
   const text = body.trim() || `HTTP ${status}`;
   if (status === 400 && /HTTP request to an HTTPS server/i.test(text)) {
     return `the agent at ${connection.host}:${connection.port} speaks HTTPS; set scheme: https (and ca_path).`;
-  }
-  if (status === 403) {
-    return `permission denied (Consul answered 403: ${text}). Give a token (token or CONSUL_HTTP_TOKEN) whose ACL policy allows this.`;
   }
   return `Consul answered ${status}: ${text}`;
 }

@@ -167,9 +167,10 @@ export class SessionApi {
     return data.ID;
   }
 
-  async destroy(id: string): Promise<void> {
+  /** `node`: the session's node, when known, for a permission error's rule. */
+  async destroy(id: string, node?: string): Promise<void> {
     // Destroying twice is harmless (Consul answers true for an unknown ID), so it is retried.
-    await this.client.put(`/v1/session/destroy/${sessionId(id)}`, `destroy session ${id}`, this.query, undefined, { retry: true });
+    await this.client.put(`/v1/session/destroy/${sessionId(id)}`, `destroy session ${id}`, this.query, undefined, { retry: true, aclNode: node });
   }
 
   /**
