@@ -8,6 +8,8 @@
 //      src/shared/generated/<fragment>.ts, the TypeScript type of its options (e.g. ConnectionParams)
 //   4. dist/<module>.js + dist/<module>.yml – one esbuild bundle with shebang, WANT_JSON and its run bit,
 //      and its ansible-doc sidecar (the merged table)
+//   5. collection/ – the Ansible collection users install from git (scripts/collection-folder.mjs), from
+//      src/collection/, CHANGELOG.md and step 4's dist/
 //
 //   node build.mjs                  everything
 //   node build.mjs --schema-only    steps 1–3 (npm run schema)
@@ -21,6 +23,7 @@ import { generateSchema } from './scripts/schema-gen.mjs';
 import { generateFragmentTypes, generateSpecModule, generateValidatorModule } from './scripts/codegen.mjs';
 import { bundle } from './scripts/bundle.mjs';
 import { withParameterTable } from './scripts/readme-table.mjs';
+import { writeCollectionFolder } from './scripts/collection-folder.mjs';
 import { FRAGMENTS, MODULES, fragmentsOf, loadFragment, loadModuleDoc, modulePaths, sidecarText } from './scripts/module-doc.mjs';
 
 const root = dirname(fileURLToPath(import.meta.url));
@@ -63,3 +66,4 @@ for (const name of MODULES) {
   }
 }
 write('README.md', readme);
+if (!schemaOnly) writeCollectionFolder(root, join(outRoot, 'dist'), join(outRoot, 'collection'));

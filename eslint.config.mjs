@@ -3,7 +3,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'src/*/generated/validate.js', '.cache/**', 'bench/results/**'] },
+  { ignores: ['dist/**', 'collection/**', 'node_modules/**', 'src/*/generated/validate.js', '.cache/**', 'bench/results/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

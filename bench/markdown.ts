@@ -20,6 +20,7 @@ const RUN_LABEL: Record<string, string> = {
 };
 const VARIANT_LABEL: Record<string, string> = {
   'ours:session': 'consul_session (`list`), this build',
+  'ours:session-fqcn': 'consul_ts.consul.consul_session (`list`, by FQCN), this build',
   'baseline:session': 'consul_session (`list`), baseline',
   'ours:lock': 'consul_lock (`acquired`, held), this build',
   'baseline:lock': 'consul_lock (`acquired`, held), baseline',
@@ -70,11 +71,13 @@ function playbookTable(p: PlaybookPart): string[] {
     rows.push([VARIANT_LABEL[row.id] ?? row.id, ms(row.playbook), `${row.perTaskOverNoopMs.toFixed(1)} ms`, x(row.overNoop), mark(row.verdicts.overNoop), x(row.pythonOver), mark(row.verdicts.pythonOver)]);
   }
   if (p.python) rows.push(['Python `community.general.consul_session` (`list`)', ms(p.python), `${p.pythonPerTaskOverNoopMs?.toFixed(1)} ms`, '—', '', '', '']);
+  const saves = p.fqcnSavesMsPerTask === undefined ? [] : [`The FQCN saves ${p.fqcnSavesMsPerTask.toFixed(1)} ms per task over the short name (median of the rounds' differences).`, ''];
   return [
     `#### A ${p.tasks}-task playbook (localhost, ${p.rounds} rounds after 1 warm-up)`,
     '',
     table(['module', 'playbook', 'per task over the no-op', '÷ no-op', 'target ≤ 1.15×', 'Python ÷ this', 'target ≥ 1.6×'], rows),
     '',
+    ...saves,
   ];
 }
 

@@ -1,12 +1,14 @@
 /**
  * Part 2: 20-task playbooks with one Node.js binary (ansible_node_interpreter): each build's
- * consul_session (`state: list`) and consul_lock (`state: acquired` of a lock already held), the
- * classic Python module, and a no-op WANT_JSON node module (Ansible's own per-task cost), interleaved.
+ * consul_session (`state: list`) and consul_lock (`state: acquired` of a lock already held), this
+ * build's consul_session once more by its FQCN (consul_ts.consul.consul_session, from a collection beside
+ * the play, which the short name's routing through community.general never touches), the classic Python
+ * module, and a no-op WANT_JSON node module (Ansible's own per-task cost), interleaved.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ansibleEnv, lastJsonDocument, ranOurModule, REPO_ROOT, type HostResult } from '../test/support/ansible';
-import { interleave, type Job } from './harness';
+import { interleave, median, type Job } from './harness';
 import type { PlaybookPart, PlaybookRow } from './report';
 import type { Fixture } from './candidates';
 import type { Build } from './builds';
@@ -18,6 +20,8 @@ import { pairedRatio, stat, verdict, type Options } from './shared';
 export const PLAY_TASKS = 20;
 export const PLAYBOOK_TARGET = 1.15;
 export const PYTHON_TARGET = 1.6;
+/** This build's consul_session called by its FQCN from a collection. */
+export const FQCN_ID = 'ours:session-fqcn';
 
 function playbookYaml(action: string, args: Record<string, unknown>): string {
   const argText = JSON.stringify(args);
@@ -29,6 +33,8 @@ interface Variant {
   id: string;
   /** The module file copied into this variant's library/ under the name the playbook calls. */
   library?: { file: string; as: string };
+  /** Or into collections/ beside the play, as plugins/modules/<as>.js of consul_ts.consul. */
+  collection?: { file: string; as: string };
   action: string;
   args: Record<string, unknown>;
   isOurs?: (result: HostResult) => boolean;
@@ -40,6 +46,10 @@ function variantsOf(fx: Fixture, builds: Build[], python: boolean): Variant[] {
   const out: Variant[] = [{ id: 'noop', action: 'bench_noop', args: {} }];
   for (const build of builds) {
     out.push({ id: `${build.id}:session`, library: { file: build.session, as: 'consul_session' }, action: 'consul_session', args: { state: 'list', ...at }, isOurs: ranOurModule });
+    if (build.id === 'ours') {
+      const collection = { file: build.session, as: 'consul_session' };
+      out.push({ id: FQCN_ID, collection, action: 'consul_ts.consul.consul_session', args: { state: 'list', ...at }, isOurs: ranOurModule });
+    }
     if (build.lock !== undefined) {
       const args = { ...lockArgs(fx, heldKey(fx)), ...at };
       out.push({ id: `${build.id}:lock`, library: { file: build.lock, as: 'consul_lock' }, action: 'consul_lock', args, isOurs: ranLock });
@@ -59,6 +69,14 @@ function prepare(fx: Fixture, bin: NodeBinary, v: Variant): string {
   } else if (v.library) {
     fs.copyFileSync(v.library.file, path.join(library, `${v.library.as}.js`));
     fs.chmodSync(path.join(library, `${v.library.as}.js`), 0o755);
+  } else if (v.collection) {
+    // The collection as users get it (its meta/runtime.yml with the action group), this build's module in it.
+    const collection = path.join(dir, 'collections/ansible_collections/consul_ts/consul');
+    const modules = path.join(collection, 'plugins/modules');
+    fs.mkdirSync(modules, { recursive: true });
+    fs.cpSync(path.join(REPO_ROOT, 'collection/meta'), path.join(collection, 'meta'), { recursive: true });
+    fs.copyFileSync(v.collection.file, path.join(modules, `${v.collection.as}.js`));
+    fs.chmodSync(path.join(modules, `${v.collection.as}.js`), 0o755);
   }
   fs.writeFileSync(path.join(dir, 'inventory.ini'), `localhost ansible_connection=local ansible_python_interpreter=${PYTHON} ansible_node_interpreter=${bin.path}\n`);
   const cfg = [
@@ -124,5 +142,10 @@ export async function playbooks(fx: Fixture, opts: Options, bin: NodeBinary, bui
         },
       };
     });
-  return { tasks: PLAY_TASKS, rounds: opts.playbookRounds, noop, python: py, pythonPerTaskOverNoopMs: py ? perTask(py.median) : undefined, rows };
+  // What the FQCN saves per task over the short name: the median of the rounds' differences (both ran
+  // back to back in every round, so each difference met one load).
+  const short = samples.get('ours:session')?.ms ?? [];
+  const fqcn = samples.get(FQCN_ID)?.ms ?? [];
+  const fqcnSavesMsPerTask = fqcn.length === short.length && fqcn.length > 0 ? Math.round((median(short.map((ms, i) => ms - fqcn[i]!)) / PLAY_TASKS) * 100) / 100 : undefined;
+  return { tasks: PLAY_TASKS, rounds: opts.playbookRounds, noop, python: py, pythonPerTaskOverNoopMs: py ? perTask(py.median) : undefined, rows, fqcnSavesMsPerTask };
 }

@@ -43,7 +43,7 @@ export interface DirectPart {
 }
 
 export interface PlaybookRow {
-  /** ours:session, ours:lock, baseline:session, baseline:lock */
+  /** ours:session, ours:session-fqcn, ours:lock, baseline:session, baseline:lock */
   id: string;
   playbook: Summary;
   overNoop: number;
@@ -60,6 +60,8 @@ export interface PlaybookPart {
   python: Summary | undefined;
   pythonPerTaskOverNoopMs: number | undefined;
   rows: PlaybookRow[];
+  /** consul_session by its short name minus by its FQCN, per task (median of the rounds' differences) */
+  fqcnSavesMsPerTask?: number;
 }
 
 export interface BigListRow {

@@ -32,7 +32,7 @@ async function waitAndAcquire(ctx: Context, before: LockState, current: LockStat
   const { settings, kv, clock } = ctx;
   const session = settings.session as string;
   const own = await ctx.sessions.info(session);
-  if (!own) throw sessionGone(session);
+  if (!own) throw sessionGone(session, true);
   const ttlNs = own.TTL ? parseDurationNs(own.TTL) : undefined;
   const outcome = await waitUntil(
     { session, what: `the lock ${settings.key}`, deadline, ttlMs: ttlNs === undefined ? undefined : ttlNs / 1e6 },
@@ -42,7 +42,7 @@ async function waitAndAcquire(ctx: Context, before: LockState, current: LockStat
       done: (state) => state.holder === session,
       ready: (state) => state.holder === null,
       attempt,
-      renew: async () => (await ctx.sessions.renew(session)) !== undefined,
+      renew: async () => (await ctx.sessions.renew(session, { aclNode: own.Node })) !== undefined,
     },
     clock,
   );

@@ -27,7 +27,7 @@ export interface Context extends LockApis {
 }
 
 
-export const sessionGone = (session: string) => sharedSessionGone(session, 'a lock');
+export const sessionGone = (session: string, unread = false) => sharedSessionGone(session, 'a lock', unread);
 
 export const explainInvalidSession = (error: unknown, session: string) => sharedExplain(error, session, 'a lock');
 

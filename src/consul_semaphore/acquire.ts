@@ -128,7 +128,7 @@ async function waitForSlot(ctx: Context, initial: SemaphoreView, deadline: numbe
   // Free now: no need to know our session's TTL.
   if (planOf(initial) !== 'full' && (await takeSlot(ctx, initial, pruned, options))) return { acquired: true, waitedMs: 0, state: initial, renewals: 0 };
   const own = await ctx.sessions.info(session);
-  if (!own) throw sessionGone(session, `a slot of the semaphore ${settings.prefix}`);
+  if (!own) throw sessionGone(session, `a slot of the semaphore ${settings.prefix}`, true);
   const ttlNs = own.TTL ? parseDurationNs(own.TTL) : undefined;
   const outcome = await waitUntil(
     { session, what: `a slot of the semaphore ${settings.prefix}`, deadline, ttlMs: ttlNs === undefined ? undefined : ttlNs / 1e6 },
@@ -143,7 +143,7 @@ async function waitForSlot(ctx: Context, initial: SemaphoreView, deadline: numbe
       done: (view) => planOf(view) === 'held',
       ready: (view) => planOf(view) === 'take',
       attempt: (view) => takeSlot(ctx, view, pruned, options),
-      renew: async () => (await ctx.sessions.renew(session)) !== undefined,
+      renew: async () => (await ctx.sessions.renew(session, { aclNode: own.Node })) !== undefined,
     },
     clock,
   );

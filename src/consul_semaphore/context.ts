@@ -8,11 +8,11 @@ import type { ModuleResult } from '../shared/result';
 import type { RetryBudget, RetryClock } from '../shared/retry';
 import type { SessionApi } from '../shared/sessions';
 import type { Settings } from './params';
-import { limitConflict, liveHolders, semaphoreView, storedLimit, type SemaphoreView } from './semaphore';
+import { coordinationKey, limitConflict, liveHolders, semaphoreView, storedLimit, type SemaphoreView } from './semaphore';
 
 /** Only what the states use, so unit tests hand them small fakes. */
 export interface SemaphoreApis {
-  kv: Pick<KvApi, 'list' | 'acquire' | 'casPut' | 'delete'>;
+  kv: Pick<KvApi, 'list' | 'read' | 'acquire' | 'casPut' | 'delete'>;
   sessions: Pick<SessionApi, 'info' | 'renew'>;
   /** The run's retry budget: budgets made for single requests of a wait report with it. */
   retry: RetryBudget;
@@ -42,6 +42,9 @@ export async function readSemaphore(ctx: Context, blocking?: BlockingRead, optio
   const { prefix, limit } = ctx.settings;
   // The trailing "/" keeps keys of a sibling prefix (locks/a-b beside locks/a) out of the read.
   const { entries, index } = await ctx.kv.list(`${prefix}/`, blocking, options);
+  // Consul answers a prefix the token may not read as an empty one (404, no 403): .lock read on its own
+  // is refused with a 403 instead, so such a token fails naming the rule rather than seeing no semaphore.
+  if (entries.length === 0 && !blocking) await ctx.kv.read(coordinationKey(prefix), undefined, options);
   const view = semaphoreView(prefix, entries, index);
   const conflict = limitConflict(view, limit);
   if (conflict) throw conflict;

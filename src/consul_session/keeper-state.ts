@@ -68,10 +68,10 @@ export async function keeper(ctx: Context, sessions: ConsulSession[], what: stri
   if (sessions.length > 1) {
     throw new ModuleFailure(`keep_alive keeps one session alive, but there are ${sessions.length} of ${what}: give the session's id instead.`);
   }
-  const id = (sessions[0] as ConsulSession).ID;
+  const { ID: id, Node: node } = sessions[0] as ConsulSession;
   const { stop, release } = stopOnSignals();
   try {
-    let session = await api.renew(id);
+    let session = await api.renew(id, { aclNode: node });
     if (!session) throw new ModuleFailure(`Cannot keep session ${id} alive: it does not exist (its TTL ran out, or it was destroyed).`);
     const base = { session_id: id, name: settings.name ?? session.Name, node: session.Node, keep_alive: keepAliveMs / 1000 };
     const firstTtlMs = ttlMsOf(session);
@@ -82,7 +82,7 @@ export async function keeper(ctx: Context, sessions: ConsulSession[], what: stri
     let index = 0;
     const outcome = await keepAlive({ keepAliveMs, ttlMs: firstTtlMs }, {
       renew: async (budgetMs) => {
-        const answer = await api.renew(id, { budget: api.ownBudget(budgetMs) });
+        const answer = await api.renew(id, { budget: api.ownBudget(budgetMs), aclNode: node });
         if (!answer) return null;
         session = answer;
         return { ttlMs: ttlMsOf(answer) };

@@ -2,6 +2,7 @@
 // plan.ts decides which session stays (the same way for every run that looks, so concurrent runs
 // converge); this file reads, creates without ever duplicating, destroys, and reports.
 import { nsToSeconds, secondsOrNull } from '../shared/duration';
+import { SESSION_READ_HIDDEN } from '../shared/acl';
 import { ModuleFailure } from '../shared/errors';
 import type { ModuleResult } from '../shared/result';
 import { certainlyNotApplied } from '../shared/retry';
@@ -28,14 +29,14 @@ const ids = (sessions: ConsulSession[]) => sessions.map((s) => s.ID);
 
 /** In the order plan.ts gives (oldest first), stopping at the first failure: that order is what keeps racing runs apart. */
 async function destroyInOrder(api: SessionApi, sessions: ConsulSession[]): Promise<void> {
-  for (const session of sessions) await api.destroy(session.ID);
+  for (const session of sessions) await api.destroy(session.ID, session.Node);
 }
 
 async function presentById(ctx: Context, id: string): Promise<ModuleResult> {
   const session = await ctx.api.info(id);
   if (!session) {
     throw new ModuleFailure(
-      `Session ${id} does not exist. Consul assigns session IDs, so state=present with id can only confirm ` +
+      `Session ${id} does not exist (${SESSION_READ_HIDDEN}). Consul assigns session IDs, so state=present with id can only confirm ` +
         'an existing session; give a name instead to create one.',
     );
   }

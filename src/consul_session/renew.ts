@@ -2,6 +2,7 @@
 // session outlives a long play. Like service state=restarted, a renewal is an action: changed when a
 // timer was reset. A session that no longer exists cannot be renewed, only replaced (state=present).
 import { secondsOrNull } from '../shared/duration';
+import { SESSION_READ_HIDDEN } from '../shared/acl';
 import { ModuleFailure } from '../shared/errors';
 import type { ModuleResult } from '../shared/result';
 import { parseDurationNs } from '../shared/duration';
@@ -12,9 +13,10 @@ import { keeper, refuseForeground } from './keeper-state';
 
 const ttlSeconds = (session: ConsulSession) => secondsOrNull(session.TTL ? parseDurationNs(session.TTL) : undefined);
 
-function missing(what: string): ModuleFailure {
+/** `unread`: not found by a read, which with ACLs may also mean the token may not read it. */
+function missing(what: string, unread = false): ModuleFailure {
   return new ModuleFailure(
-    `Cannot renew ${what}: it does not exist (its TTL ran out, or it was destroyed). ` +
+    `Cannot renew ${what}: it does not exist (its TTL ran out, or it was destroyed${unread ? `; ${SESSION_READ_HIDDEN}` : ''}). ` +
       'A session cannot be brought back; create a new one with state=present.',
   );
 }
@@ -37,7 +39,7 @@ export async function renewed(ctx: Context): Promise<ModuleResult> {
   // Check mode with id null: the session present would create is there, and a real run renews it.
   if (settings.id === PENDING_SESSION) return { changed: true, session_id: PENDING_SESSION, session: null, sessions: [], ttl: null };
   const found = await targets(ctx);
-  if (found.sessions.length === 0) throw missing(found.what);
+  if (found.sessions.length === 0) throw missing(found.what, true);
   if (settings.keepAliveMs !== undefined && !settings.ansible.checkMode) return keeper(ctx, found.sessions, found.what);
   if (found.sessions.length > 1) {
     warnings.push(`Node ${found.node} has ${found.sessions.length} sessions named '${settings.name}'; renewed each of them.`);
@@ -46,7 +48,7 @@ export async function renewed(ctx: Context): Promise<ModuleResult> {
   if (!settings.ansible.checkMode) {
     sessions = [];
     for (const session of found.sessions) {
-      const renewedSession = await api.renew(session.ID);
+      const renewedSession = await api.renew(session.ID, { aclNode: session.Node });
       // Gone between the read and the renewal: its TTL ran out just now.
       if (!renewedSession) throw missing(`session ${session.ID}`);
       sessions.push(renewedSession);

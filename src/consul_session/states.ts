@@ -22,7 +22,7 @@ async function absent(ctx: Context): Promise<ModuleResult> {
     doomed = await namedOnNode(api, node, settings.name as string);
   }
   if (!settings.ansible.checkMode) {
-    for (const session of doomed) await api.destroy(session.ID);
+    for (const session of doomed) await api.destroy(session.ID, session.Node);
   }
   return {
     changed: doomed.length > 0,

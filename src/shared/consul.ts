@@ -8,6 +8,7 @@
 import axios, { type AxiosInstance } from 'axios';
 import { readFileSync } from 'node:fs';
 import type { Agent } from 'node:http';
+import { deniedMessage } from './acl';
 import { describeTransportError } from './transport-errors';
 import { MIN_ATTEMPT_MS, RetryBudget } from './retry';
 import { ConsulError, ModuleFailure } from './errors';
@@ -30,6 +31,8 @@ export interface RequestOptions {
   rawBody?: boolean;
   /** Parses the answer's text instead of JSON.parse (KV entries: their 64-bit Flags must not be rounded). */
   parse?: (text: string) => unknown;
+  /** The node of the session the request is about, when known: a 403 then names the exact session rule. */
+  aclNode?: string;
 }
 
 /** Writes that may be re-sent after a transient failure: their second arrival changes nothing. */
@@ -178,29 +181,27 @@ export class ConsulClient {
       });
     } catch (error) {
       const { message, code, failure } = describeTransportError(error, this.connection);
-      throw new ConsulError(`Could not ${what}: ${message}`, request, undefined, undefined, code, failure);
+      throw new ConsulError(what, message, { request, code, transport: failure });
     }
     const text = typeof response.data === 'string' ? response.data : '';
     if (response.status >= 300 && response.status < 400) {
       const location = String(response.headers.location ?? '');
-      throw new ConsulError(
-        `Could not ${what}: Consul at ${where} answered ${method} ${path} with a redirect (${response.status} to ${location}), which is never followed.`,
-        request,
-        response.status,
-        text,
-      );
+      const detail = `Consul at ${where} answered ${method} ${path} with a redirect (${response.status} to ${location}), which is never followed.`;
+      throw new ConsulError(what, detail, { request, status: response.status, body: text });
     }
     const indexHeader: unknown = response.headers['x-consul-index'];
     const index = indexHeader === undefined ? undefined : Number(indexHeader);
     if (response.status === 404 && options.notFound) return { data: null as T, status: 404, index };
     if (response.status >= 400) {
-      throw new ConsulError(`Could not ${what}: ${statusMessage(response.status, text, this.connection)}`, request, response.status, text.trim());
+      const message = response.status === 403 ? deniedMessage({ method, path, query, body, node: options.aclNode }, text.trim() || 'HTTP 403', !!this.connection.token) : statusMessage(response.status, text, this.connection);
+      throw new ConsulError(what, message, { request, status: response.status, body: text.trim() });
     }
     let data: T;
     try {
       data = (options.parse ? options.parse(text) : JSON.parse(text)) as T;
     } catch {
-      throw new ConsulError(`Could not ${what}: Consul at ${where} answered ${method} ${path} with text that is not JSON: ${text.slice(0, 200)}`, request, response.status, text.slice(0, 200));
+      const start = text.slice(0, 200);
+      throw new ConsulError(what, `Consul at ${where} answered ${method} ${path} with text that is not JSON: ${start}`, { request, status: response.status, body: start });
     }
     const knownLeader: unknown = response.headers['x-consul-knownleader'];
     const lastContact: unknown = response.headers['x-consul-lastcontact'];
@@ -218,9 +219,6 @@ function statusMessage(status: number, body: string, connection: ConnectionSetti
   const text = body.trim() || `HTTP ${status}`;
   if (status === 400 && /HTTP request to an HTTPS server/i.test(text)) {
     return `the agent at ${connection.host}:${connection.port} speaks HTTPS; set scheme: https (and ca_path).`;
-  }
-  if (status === 403) {
-    return `permission denied (Consul answered 403: ${text}). Give a token (token or CONSUL_HTTP_TOKEN) whose ACL policy allows this.`;
   }
   return `Consul answered ${status}: ${text}`;
 }

@@ -1,5 +1,6 @@
 // What both lock kinds say about sessions: who holds a key (in words and as result fields), and the
 // failure when our own session is gone, which Consul reports as 500 `invalid session "<id>"`.
+import { SESSION_READ_HIDDEN } from './acl';
 import { ConsulError, ModuleFailure } from './errors';
 import type { SessionApi } from './sessions';
 
@@ -19,10 +20,13 @@ export async function describeHolder(sessions: Pick<SessionApi, 'info'>, holder:
   };
 }
 
-/** `what`: "a lock", "a slot of a semaphore". */
-export const sessionGone = (session: string, what: string) =>
+/**
+ * `what`: "a lock", "a slot of a semaphore". `unread`: the session was not found by reading it, which
+ * with ACLs may also mean the token may not read it (Consul then answers as if it did not exist).
+ */
+export const sessionGone = (session: string, what: string, unread = false) =>
   new ModuleFailure(
-    `Session ${session} does not exist (it expired or was destroyed), so it cannot hold ${what}. ` +
+    `Session ${session} does not exist (it expired or was destroyed${unread ? `; ${SESSION_READ_HIDDEN}` : ''}), so it cannot hold ${what}. ` +
       'Create one with consul_session (state: present) and pass its session_id.',
   );
 

@@ -105,7 +105,7 @@ export class KvApi {
     const { entries, index } = await this.get(key, `read the key ${key}`, {}, blocking, options);
     const entry = entries?.find((e) => e.key === key);
     if (entries !== null && !entry) {
-      throw new ConsulError(`Could not read the key ${key}: Consul's answer has no entry for that key.`, { method: 'GET', path: keyPath(key) });
+      throw new ConsulError(`read the key ${key}`, "Consul's answer has no entry for that key.", { request: { method: 'GET', path: keyPath(key) } });
     }
     return { entry, index };
   }
@@ -155,7 +155,7 @@ export class KvApi {
     const response = await this.client.get<unknown>(path, what, query, { ...options, notFound: true, extraTimeoutMs, parse: parseEntries });
     const data = response.data;
     if (data !== null && !(Array.isArray(data) && data.every(isEntry))) {
-      throw new ConsulError(`Could not ${what}: Consul's answer is not a list of KV entries.`, { method: 'GET', path });
+      throw new ConsulError(what, "Consul's answer is not a list of KV entries.", { request: { method: 'GET', path } });
     }
     return { entries: data === null ? null : data.map(toEntry), index: response.index ?? 0 };
   }
@@ -168,7 +168,7 @@ export class KvApi {
 
   private boolean(data: unknown, what: string, method: string, path: string): boolean {
     if (typeof data !== 'boolean') {
-      throw new ConsulError(`Could not ${what}: Consul answered ${JSON.stringify(data)}, not true or false.`, { method, path });
+      throw new ConsulError(what, `Consul answered ${JSON.stringify(data)}, not true or false.`, { request: { method, path } });
     }
     return data;
   }

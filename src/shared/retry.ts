@@ -152,7 +152,7 @@ export class RetryBudget {
 
   /**
    * Runs `attempt` until it succeeds, fails with an error `retryable` does not name, or the budget is
-   * spent. `what` is the phrase after "Could not " in ConsulError messages; on giving up the last error
+   * spent. `what` is the action as ConsulError words it (after "Could not "); on giving up the last error
    * is rethrown as RetriesExhausted with how often and how long it was tried.
    */
   async run<T>(
@@ -196,11 +196,11 @@ export class RetryBudget {
   private exhausted(error: ConsulError, what: string, attempts: number, started: number, cause: string): RetriesExhausted {
     const elapsedMs = this.clock.now() - started;
     this.events.push({ what, attempts, elapsedMs, cause, succeeded: false });
-    const prefix = `Could not ${what}: `;
-    const detail = error.message.startsWith(prefix) ? error.message.slice(prefix.length) : error.message;
-    const message =
-      `Could not ${what}: gave up after ${attempts} attempt${attempts === 1 ? '' : 's'} over ${seconds(elapsedMs)} ` +
-      `(retry_timeout is ${this.totalMs / 1000} s): ${cause}. Last error: ${detail}`;
-    return new RetriesExhausted(message, error.request, error.status, error.body, error.code, error.transport);
+    // The last error's own action may be narrower than `what` (one request of a longer operation): keep it.
+    const last = error.what === what ? error.detail : error.message;
+    const detail =
+      `gave up after ${attempts} attempt${attempts === 1 ? '' : 's'} over ${seconds(elapsedMs)} ` +
+      `(retry_timeout is ${this.totalMs / 1000} s): ${cause}. Last error: ${last}`;
+    return new RetriesExhausted(what, detail, error);
   }
 }

@@ -162,14 +162,15 @@ export class SessionApi {
     const what = createWhat(spec.name, node);
     const { data } = await this.client.put<{ ID?: unknown }>('/v1/session/create', what, this.query, createBody(spec, node));
     if (typeof data?.ID !== 'string' || !UUID.test(data.ID)) {
-      throw new ConsulError(`Could not ${what}: Consul's answer has no session ID.`, { method: 'PUT', path: '/v1/session/create' });
+      throw new ConsulError(what, "Consul's answer has no session ID.", { request: { method: 'PUT', path: '/v1/session/create' } });
     }
     return data.ID;
   }
 
-  async destroy(id: string): Promise<void> {
+  /** `node`: the session's node, when known, for a permission error's rule. */
+  async destroy(id: string, node?: string): Promise<void> {
     // Destroying twice is harmless (Consul answers true for an unknown ID), so it is retried.
-    await this.client.put(`/v1/session/destroy/${sessionId(id)}`, `destroy session ${id}`, this.query, undefined, { retry: true });
+    await this.client.put(`/v1/session/destroy/${sessionId(id)}`, `destroy session ${id}`, this.query, undefined, { retry: true, aclNode: node });
   }
 
   /**
@@ -205,7 +206,7 @@ export class SessionApi {
   private asSessions(data: unknown, what: string, method: string, path: string): ConsulSession[] {
     const isSession = (s: unknown) => typeof s === 'object' && s !== null && typeof (s as { ID?: unknown }).ID === 'string';
     if (!Array.isArray(data) || !data.every(isSession)) {
-      throw new ConsulError(`Could not ${what}: Consul's answer is not a list of sessions.`, { method, path });
+      throw new ConsulError(what, "Consul's answer is not a list of sessions.", { request: { method, path } });
     }
     return data as ConsulSession[];
   }

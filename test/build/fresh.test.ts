@@ -1,5 +1,6 @@
-// Like actions/*'s check-dist job: the committed generated files and the committed bundle must be
-// exactly what a fresh build from the committed sources produces.
+// Like actions/*'s check-dist job: the committed generated files, the committed bundle and the committed
+// collection/ folder (what a git install hands users, and what the tarball packs) must be exactly what a
+// fresh build from the committed sources produces.
 import { expect } from 'chai';
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
@@ -7,6 +8,13 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
 const root = resolve(__dirname, '../..');
+/** Every file under dir, relative to it, sorted. */
+function filesUnder(dir: string, prefix = ''): string[] {
+  return readdirSync(join(dir, prefix), { withFileTypes: true })
+    .flatMap((entry) => (entry.isDirectory() ? filesUnder(dir, join(prefix, entry.name)) : [join(prefix, entry.name)]))
+    .sort();
+}
+
 /** Every module: a folder of src/ holding its own parameter table, src/<module>/<module>.yml. */
 const MODULES = readdirSync(join(root, 'src')).filter((name) => existsSync(join(root, 'src', name, `${name}.yml`)));
 /** The shared doc fragments: every src/shared/<fragment>.yml, each with its generated type. */
@@ -42,6 +50,23 @@ describe('committed build output', function () {
       expect(committed === fresh, `${file} is stale`).to.equal(true);
     });
   }
+
+  it('collection/ holds exactly the files a fresh build writes, with the same run bits (run `npm run build` and commit it)', () => {
+    const fresh = filesUnder(join(out, 'collection'));
+    expect(filesUnder(join(root, 'collection'))).to.deep.equal(fresh);
+    expect(fresh).to.include.members(['galaxy.yml', 'meta/runtime.yml', 'README.md', ...MODULES.map((name) => `plugins/modules/${name}.js`)]);
+    for (const file of fresh) {
+      const committed = join(root, 'collection', file);
+      const built = join(out, 'collection', file);
+      expect(readFileSync(committed).equals(readFileSync(built)), `collection/${file} is stale`).to.equal(true);
+      expect(statSync(committed).mode & 0o111, `collection/${file}'s run bit`).to.equal(statSync(built).mode & 0o111);
+    }
+  });
+
+  it('the collection has one galaxy.yml, the generated one (its source is src/collection/galaxy.yml)', () => {
+    expect(existsSync(join(root, 'galaxy.yml')), 'a galaxy.yml at the repository root').to.equal(false);
+    expect(existsSync(join(root, 'src/collection/galaxy.yml'))).to.equal(true);
+  });
 
   it('finds every module (consul_session at least)', () => {
     expect(MODULES).to.include('consul_session');

@@ -136,6 +136,7 @@ describe('consul_semaphore against a real agent', function () {
     const casCalls: boolean[] = [];
     const racingKv = {
       list: kv.list.bind(kv),
+      read: kv.read.bind(kv),
       acquire: kv.acquire.bind(kv),
       delete: kv.delete.bind(kv),
       casPut: async (...args: Parameters<KvApi['casPut']>) => {

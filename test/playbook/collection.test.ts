@@ -1,5 +1,6 @@
 /**
- * `npm run collection` builds a collection tarball; ansible-galaxy installs it into a temporary
+ * `npm run collection` packs the committed collection/ folder into a tarball (the git installs of that
+ * folder are collection-git.test.ts); ansible-galaxy installs it into a temporary
  * collections path, and plays call the modules by their fully qualified names, with no library path,
  * and set their connection once through the action group `consul`. The agent's ACLs deny everything
  * without the token, so every play has to deliver it.
@@ -58,6 +59,10 @@ describe('the collection (npm run collection, ansible-galaxy collection install,
       expect(listing.stdout).to.match(new RegExp(` plugins/modules/${module}\\.yml$`, 'm'));
     }
     expect(listing.stdout).to.match(/ MANIFEST\.json$/m);
+    // Exactly the files of collection/ (galaxy.yml becomes ansible-galaxy's MANIFEST.json, which adds FILES.json).
+    const packed = listing.stdout.split('\n').filter((line) => line.startsWith('-')).map((line) => line.split(' ').pop()!);
+    const folder = (await runCli('find', ['.', '-type', 'f', '-printf', '%P\n'], { cwd: join(REPO_ROOT, 'collection') })).stdout.trim().split('\n');
+    expect(packed.sort()).to.deep.equal([...folder.filter((file) => file !== 'galaxy.yml'), 'FILES.json', 'MANIFEST.json'].sort());
     const runtime = await runCli('tar', ['xzOf', tarball, 'meta/runtime.yml'], { cwd: dir });
     expect(parseYaml(runtime.stdout)).to.deep.equal({ requires_ansible: '>=2.14.0', action_groups: { consul: MODULES } });
     const readme = await runCli('tar', ['xzOf', tarball, 'README.md'], { cwd: dir });

@@ -1,6 +1,7 @@
 /**
- * The module where its users run it: ansible-playbook drives the plays in playbooks/ (through
- * playbooks/ansible.cfg, so `consul_session` is dist/consul_session.js) against one dev agent.
+ * The module where its users run it: ansible-playbook drives the plays in playbooks/ against one dev
+ * agent. They call the modules by FQCN, found through playbooks/collections/ (a symlink to collection/);
+ * the test plays' short names are dist/ through playbooks/ansible.cfg's library.
  */
 import { expect } from 'chai';
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -30,7 +31,7 @@ const EXAMPLE_NAMES = ['leader-election', 'session1', 'session_with_check', 'ses
 
 /** Rows of the consul_session tasks of a report. */
 function moduleRows(report: JsonReport) {
-  return taskRows(report).filter((row) => row.result.action === 'consul_session');
+  return taskRows(report).filter((row) => row.result.action === 'consul_ts.consul.consul_session');
 }
 
 describe('playbooks (ansible-playbook against a dev agent)', function () {
@@ -175,7 +176,7 @@ describe('playbooks (ansible-playbook against a dev agent)', function () {
       expect(id).to.match(UUID);
 
       const taken = onlyResult(report, 'Take the lock with that session, key demo/lock');
-      expect(taken).to.include({ action: 'consul_lock', changed: true, holder: id, acquired: true, value: 'deployed by localhost' });
+      expect(taken).to.include({ action: 'consul_ts.consul.consul_lock', changed: true, holder: id, acquired: true, value: 'deployed by localhost' });
       expect(onlyResult(report, 'Take it again, which changes nothing (the session already holds it)')).to.include({ changed: false, holder: id });
       expect(onlyResult(report, 'Read who holds demo/lock')).to.include({ changed: false, holder: id, holder_name: 'demo-lock' });
       expect(String(onlyResult(report, 'Show the holder').msg)).to.contain(`held by session ${id}`).and.contain('playbook-node');

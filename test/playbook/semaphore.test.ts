@@ -67,8 +67,13 @@ describe('a semaphore of 2 shared by consul lock -n 2 and limited_rollout.yml', 
     expectAtMostInside(list, 2);
     // The last one out (CLI or play) removed .lock; the plays destroyed their sessions, the CLI its own.
     expect(await prefixEntries(consul(), prefix)).to.deep.equal([]);
-    const left = (await consulHttp(consul(), 'GET', '/v1/session/list')).body as Array<{ Name: string }>;
-    expect(left.filter((s) => s.Name.startsWith('rollout-play-') || s.Name.includes(`at '${prefix}'`))).to.deep.equal([]);
+    // `consul lock` destroys its session from a goroutine as it exits, so the destroy can land a moment
+    // after the process is gone, or, if the exit won that race, only when Consul's TTL timer (up to twice
+    // the TTL) invalidates it: wait for it.
+    const runSessions = async () =>
+      ((await consulHttp(consul(), 'GET', '/v1/session/list')).body as Array<{ Name: string }>).filter((s) => s.Name.startsWith('rollout-play-') || s.Name.includes(`at '${prefix}'`));
+    await waitFor('the sessions of the runs to be gone', async () => (await runSessions()).length === 0, 45_000).catch(() => undefined);
+    expect(await runSessions()).to.deep.equal([]);
     return waited;
   }
 

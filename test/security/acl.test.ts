@@ -65,21 +65,21 @@ describe('security: ACL tokens against an agent with default_policy deny', funct
 
   it('reports a 403 without a token as permission denied, naming what was attempted', async () => {
     expect(await fail({ name: 'acl-none' })).to.match(
-      /^Could not ask the agent for its node name: permission denied \(Consul answered 403: Permission denied\)\. Give a token \(token or CONSUL_HTTP_TOKEN\)/,
+      /^Could not ask the agent for its node name: permission denied \(Consul answered 403: Permission denied\): to ask the agent for its node name \(give node to skip this request\), no token was sent \(token or CONSUL_HTTP_TOKEN\), and the anonymous token's policy needs the rule agent "<the agent's node name>" read/,
     );
     expect(await fail({ name: 'acl-none', node: agent.nodeName })).to.match(
-      new RegExp(`^Could not create session 'acl-none' on node ${agent.nodeName}: permission denied \\(Consul answered 403`),
+      new RegExp(`^Could not create session 'acl-none' on node ${agent.nodeName}: permission denied \\(Consul answered 403.* needs the rule session "${agent.nodeName}" write`),
     );
   });
 
   it('reports a token whose policy does not allow writes as permission denied', async () => {
     const msg = await fail({ name: 'acl-read-only', node: agent.nodeName, token: readOnly });
-    expect(msg).to.match(/^Could not create session 'acl-read-only' on node .*: permission denied \(Consul answered 403/);
+    expect(msg).to.match(/^Could not create session 'acl-read-only' on node .*: permission denied \(Consul answered 403: Permission denied\): .*the token's ACL policy needs the rule session ".*" write/);
   });
 
-  it('reports an unknown token as permission denied', async () => {
+  it('reports an unknown token as such, not as a missing rule', async () => {
     const msg = await fail({ state: 'list', token: randomUUID() });
-    expect(msg).to.match(/^Could not list the sessions: permission denied \(Consul answered 403: ACL not found\)/);
+    expect(msg).to.match(/^Could not list the sessions: Consul does not know the token it was sent \(Consul answered 403: ACL not found\): check token or CONSUL_HTTP_TOKEN/);
   });
 
   it('makes every state work with a session-scoped token', async () => {
@@ -104,6 +104,9 @@ describe('security: ACL tokens against an agent with default_policy deny', funct
     expect(created.changed).to.equal(true);
     expect((created.invocation as { module_args: Record<string, unknown> }).module_args.token).to.equal(PLACEHOLDER);
     expect((await ok({ state: 'absent', name: 'acl-env' }, env)).changed).to.equal(true);
+    // A token from the environment counts as sent: a denial blames its policy, not a missing token.
+    const denied = await fail({ name: 'acl-env', node: agent.nodeName }, { CONSUL_HTTP_TOKEN: readOnly });
+    expect(denied).to.contain("the token's ACL policy needs the rule session").and.not.to.contain('no token was sent');
   });
 
   it('echoes a given token only as the no_log placeholder', async () => {

@@ -5,7 +5,7 @@
  * timers are setTimeout, so sinon's fake timers drive it. For unit tests of module states only: every
  * behaviour is also proven against a real agent in test/integration/.
  */
-import type { BlockingRead, KvApi, KvEntry, PrefixRead, WriteFlags } from '../../src/shared/kv';
+import type { BlockingRead, KeyRead, KvApi, KvEntry, PrefixRead, WriteFlags } from '../../src/shared/kv';
 import type { ConsulSession, SessionApi } from '../../src/shared/sessions';
 
 export class FakeKv {
@@ -43,7 +43,7 @@ export class FakeKv {
     this.keys.set(key, { key, value, session, flags, lockIndex: (old?.lockIndex ?? 0) + (session && old?.session !== session ? 1 : 0), createIndex: old?.createIndex ?? index, modifyIndex: index });
   }
 
-  get kv(): Pick<KvApi, 'list' | 'acquire' | 'casPut' | 'delete'> {
+  get kv(): Pick<KvApi, 'list' | 'read' | 'acquire' | 'casPut' | 'delete'> {
     const api = {
       list: async (prefix: string, blocking?: BlockingRead): Promise<PrefixRead> => {
         if (blocking && this.index <= blocking.index) {
@@ -57,6 +57,11 @@ export class FakeKv {
         }
         const entries = [...this.keys.values()].filter((e) => e.key.startsWith(prefix)).sort((a, b) => (a.key < b.key ? -1 : 1));
         return { entries: entries.map((e) => ({ ...e })), index: this.index };
+      },
+      /** Not blocking: the semaphore reads one key only to tell an empty prefix from one the token may not read. */
+      read: (key: string): Promise<KeyRead> => {
+        const entry = this.keys.get(key);
+        return Promise.resolve({ entry: entry && { ...entry }, index: this.index });
       },
       acquire: (key: string, session: string, value: string, write: WriteFlags = {}): Promise<boolean> => {
         this.writes.push(`acquire ${key}`);

@@ -178,6 +178,7 @@ function kvSegments(req: Recorded): string[] | string {
  * consul_semaphore's requests on `prefix`: besides the session endpoints, only the semaphore's own KV
  * requests, each segment percent-encoded and none escaping its path —
  *   GET    PREFIX/?recurse                       (with a blocking read's index and wait)
+ *   GET    PREFIX/.lock                          when the prefix read found nothing (empty, or hidden by ACLs?)
  *   PUT    PREFIX/<session>?acquire=<session>    its contender key, with the semaphore flags
  *   PUT    PREFIX/.lock?cas=<index>              the coordination key, with the semaphore flags
  *   DELETE PREFIX/<session> and PREFIX/.lock?cas=<index>
@@ -194,6 +195,7 @@ export function forbiddenSemaphoreRequest(req: Recorded, port: number, prefix: s
   const flags = new RegExp(`^flags=${SEMAPHORE_FLAGS}$`);
   const uuid = new RegExp(`^${UUID}$`);
   if (req.method === 'GET' && name === '' && parts.includes('recurse')) return only(/^recurse$/, /^index=\d+$/, /^wait=\d+s$/);
+  if (req.method === 'GET' && name === '.lock') return only();
   if (req.method === 'PUT' && name === '.lock' && parts.some((p) => flags.test(p))) return only(/^cas=\d+$/, flags);
   if (req.method === 'PUT' && uuid.test(name) && parts.includes(`acquire=${name}`) && parts.some((p) => flags.test(p))) return only(new RegExp(`^acquire=${name}$`), flags);
   if (req.method === 'DELETE' && name === '.lock') return only(/^cas=\d+$/);

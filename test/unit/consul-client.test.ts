@@ -58,6 +58,9 @@ describe('ConsulClient error mapping', () => {
     };
     const error = await failure((c) => c.get('/v1/session/list', 'list the sessions'));
     expect(error.message).to.contain('Could not list the sessions: permission denied').and.to.contain('CONSUL_HTTP_TOKEN');
+    // The rule comes from the request the client sent (shared/acl.ts), here a KV write with its key decoded.
+    const write = await failure((c) => c.put('/v1/kv/locks/a%20b', 'write the key locks/a b', undefined, 'v', { rawBody: true }));
+    expect(write.message).to.contain('needs the rule key "locks/a b" write');
   });
 
   it('never follows a redirect', async () => {

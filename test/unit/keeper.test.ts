@@ -5,7 +5,7 @@ import sinon from 'sinon';
 import { ConsulError } from '../../src/shared/errors';
 import { keepAlive, type KeeperRequests, type StopSwitch } from '../../src/consul_session/keeper';
 
-const refused = () => new ConsulError('Could not renew session x: connection refused', { method: 'PUT', path: '/v1/session/renew/x' }, undefined, undefined, 'ECONNREFUSED', 'refused');
+const refused = () => new ConsulError('renew session x', 'connection refused', { request: { method: 'PUT', path: '/v1/session/renew/x' }, code: 'ECONNREFUSED', transport: 'refused' });
 
 /** A fake session: watches last their wait unless it is destroyed at `goneAt`; renewals answer `ttlMs`. */
 function fakeSession(opts: { goneAt?: number; ttlMs?: number; renew?: (budgetMs: number) => Promise<{ ttlMs?: number } | null>; watchFails?: boolean }) {
@@ -108,7 +108,7 @@ describe('consul_session keeper loop (fake timers)', () => {
   });
 
   it('a permanent error (403) is not an outage: it fails the keeper', async () => {
-    const denied = new ConsulError('Could not renew session x: permission denied', { method: 'PUT', path: '/v1/session/renew/x' }, 403, 'Permission denied');
+    const denied = new ConsulError('renew session x', 'permission denied', { request: { method: 'PUT', path: '/v1/session/renew/x' }, status: 403, body: 'Permission denied' });
     const { requests } = fakeSession({ renew: () => Promise.reject(denied) });
     const done = keepAlive({ keepAliveMs: 600_000, ttlMs: 10_000 }, requests, stopSwitch());
     const failed = done.then(() => undefined, (error: unknown) => error);

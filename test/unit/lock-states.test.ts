@@ -27,7 +27,7 @@ function fakeConsul(initial?: Partial<KvEntry>, opts: { lockDelay?: boolean; own
       blocking ? new Promise<never>(() => undefined) : Promise.resolve({ entry: entry && { ...entry }, index }),
     acquire: (key: string, id: string, value: string, write: { flags?: string } = {}) => {
       writes.push(`acquire ${id === OURS ? 'ours' : id} flags=${write.flags} value=${JSON.stringify(value)}`);
-      if (opts.ownSessionGone) return Promise.reject(new ConsulError('Could not acquire', { method: 'PUT', path: '/v1/kv/k' }, 500, `invalid session "${id}"`));
+      if (opts.ownSessionGone) return Promise.reject(new ConsulError('acquire the lock k', `invalid session "${id}"`, { request: { method: 'PUT', path: '/v1/kv/k' }, status: 500, body: `invalid session "${id}"` }));
       if ((entry?.session && entry.session !== id) || opts.lockDelay) return Promise.resolve(false);
       const lockIndex = (entry?.lockIndex ?? 0) + (entry?.session === id ? 0 : 1);
       entry = { key, value, session: id, flags: write.flags ?? '0', lockIndex, createIndex: entry?.createIndex ?? index, modifyIndex: (index += 1) };

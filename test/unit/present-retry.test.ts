@@ -17,7 +17,7 @@ function session(id: string, name: string, createIndex: number): ConsulSession {
 }
 
 const createFailure = (status: number | undefined, body: string | undefined, code?: string) =>
-  new ConsulError(`Could not create session: ${body ?? code}`, { method: 'PUT', path: '/v1/session/create' }, status, body, code, code ? 'timeout' : undefined);
+  new ConsulError('create session', `${body ?? code}`, { request: { method: 'PUT', path: '/v1/session/create' }, status, body, code, transport: code ? 'timeout' : undefined });
 
 /** A SessionApi stand-in: `stored` is what Consul holds; reads and creates are sinon stubs. */
 function fakeApi(stored: ConsulSession[]) {

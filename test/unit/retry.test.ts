@@ -14,10 +14,10 @@ import {
 import type { TransportFailure } from '../../src/shared/transport-errors';
 
 const request = { method: 'GET', path: '/v1/session/list' };
-const http = (status: number, body: string) => new ConsulError(`Could not list the sessions: Consul answered ${status}: ${body}`, request, status, body);
+const http = (status: number, body: string) => new ConsulError('list the sessions', `Consul answered ${status}: ${body}`, { request, status, body });
 // What transport-errors.ts made of a real error (test/unit/transport-failures.test.ts produces those).
-const transport = (failure: TransportFailure, code: string, message = `Could not list the sessions: the request failed (${code}).`) =>
-  new ConsulError(message, request, undefined, undefined, code, failure);
+const transport = (failure: TransportFailure, code: string, message = `the request failed (${code}).`) =>
+  new ConsulError('list the sessions', message, { request, code, transport: failure });
 
 describe('retry policy: what is transient', () => {
   const transient: Array<[string, ConsulError]> = [
@@ -67,12 +67,12 @@ describe('retry policy: what is transient', () => {
     ['500 wrong datacenter', http(500, 'No path to datacenter')],
     ['500 bad UUID', http(500, 'failed session lookup: index error: UUID must be 36 characters')],
     ['TLS verification failure', transport('permanent', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE')],
-    ['a reset during a TLS handshake', transport('permanent', 'ECONNRESET', 'Could not list the sessions: the agent refused the TLS handshake (socket hang up)')],
+    ['a reset during a TLS handshake', transport('permanent', 'ECONNRESET', 'the agent refused the TLS handshake (socket hang up)')],
     ['an answer over the size limit', transport('permanent', 'ERR_BAD_RESPONSE')],
-    ['a ConsulError from before any request', new ConsulError('Could not list the sessions: x', request)],
+    ['a ConsulError from before any request', new ConsulError('list the sessions', 'x', { request })],
     ['an unknown host', transport('permanent', 'ENOTFOUND')],
     ['a bug of ours', new TypeError('x is undefined')],
-    ['a ConsulError whose retries already ran out', new RetriesExhausted('gave up', request, 500, 'No cluster leader')],
+    ['a ConsulError whose retries already ran out', new RetriesExhausted('list the sessions', 'gave up', { request, status: 500, body: 'No cluster leader' })],
   ];
   for (const [label, error] of permanent) {
     it(`never retries ${label}`, () => {
