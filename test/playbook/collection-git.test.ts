@@ -18,6 +18,7 @@ import MODULES from '../../src/modules.json';
 import { BRANCH_MARKER, gitSnapshot } from '../support/git-snapshot.js';
 import type { GitSnapshot } from '../support/git-snapshot.js';
 import { JSON_CALLBACK, REPO_ROOT, ansibleEnv, ansibleOrSkip, lastJsonDocument, onlyResult, runCli } from '../support/ansible.js';
+import { aclConfig } from '../support/acl-agent.js';
 
 const VERSION = (JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
 const INSTALLED = 'ansible_collections/consul_ts/consul';
@@ -55,7 +56,7 @@ describe('the collection installed from git (git+file://…#/collection, require
     tarballFiles = checksums(join(dir, 'from-tarball'));
     agent = await startDevAgent({
       nodeName: 'collection-git-node',
-      configJson: { primary_datacenter: 'dc1', acl: { enabled: true, default_policy: 'deny', tokens: { master: token } } },
+      configJson: aclConfig(token),
     });
   });
 

@@ -15,6 +15,7 @@ import type { Agent } from '../support/consul.js';
 import { parse as parseYaml } from 'yaml';
 import MODULES from '../../src/modules.json';
 import { JSON_CALLBACK, REPO_ROOT, ansibleEnv, ansibleOrSkip, lastJsonDocument, onlyResult, ranOurModule, runCli } from '../support/ansible.js';
+import { aclConfig } from '../support/acl-agent.js';
 
 const FQCN = 'consul_ts.consul.consul_session';
 const LOCK_FQCN = 'consul_ts.consul.consul_lock';
@@ -39,7 +40,7 @@ describe('the collection (npm run collection, ansible-galaxy collection install,
     env = ansibleEnv({ ANSIBLE_CONFIG: join(dir, 'ansible.cfg'), ANSIBLE_COLLECTIONS_PATH: join(dir, 'collections') });
     agent = await startDevAgent({
       nodeName: 'collection-node',
-      configJson: { primary_datacenter: 'dc1', acl: { enabled: true, default_policy: 'deny', tokens: { master: token } } },
+      configJson: aclConfig(token),
     });
   });
 

@@ -15,6 +15,7 @@ import { ansibleOrSkip, runPlaybook } from '../support/ansible.js';
 import { recap, taskBlock } from '../support/ansible-output.js';
 import { sshdOrSkip, startSshd, type Sshd } from '../support/sshd.js';
 import { waitFor } from '../support/critical-sections.js';
+import { aclConfig } from '../support/acl-agent.js';
 
 const PLAY = resolve(__dirname, 'plays/ssh.yml');
 const HOST = 'sshhost';
@@ -31,7 +32,7 @@ describe('playbooks over SSH (a real sshd on loopback)', function () {
     sshdOrSkip(this);
     agent = await startDevAgent({
       nodeName: 'ssh-node',
-      configJson: { primary_datacenter: 'dc1', acl: { enabled: true, default_policy: 'deny', tokens: { master: token } } },
+      configJson: aclConfig(token),
     });
     sshd = await startSshd();
   });

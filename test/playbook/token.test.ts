@@ -9,6 +9,7 @@ import { consulHttp, consulOrSkip, startDevAgent } from '../support/consul.js';
 import type { Agent } from '../support/consul.js';
 import { ansibleOrSkip, runPlaybook } from '../support/ansible.js';
 import { taskBlock } from '../support/ansible-output.js';
+import { aclConfig } from '../support/acl-agent.js';
 
 describe('playbooks: the token at -vvv', function () {
   this.timeout(120_000);
@@ -20,7 +21,7 @@ describe('playbooks: the token at -vvv', function () {
     consulOrSkip(this);
     agent = await startDevAgent({
       nodeName: 'playbook-acl-node',
-      configJson: { primary_datacenter: 'dc1', acl: { enabled: true, default_policy: 'deny', tokens: { master: token } } },
+      configJson: aclConfig(token),
     });
   });
 

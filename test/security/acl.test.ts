@@ -5,6 +5,7 @@ import { expect } from 'chai';
 import { randomUUID } from 'node:crypto';
 import { consulHttp, consulOrSkip, startDevAgent, type Agent } from '../support/consul';
 import { runModule, type ModuleRun } from '../support/module';
+import { aclConfig } from '../support/acl-agent';
 
 const PLACEHOLDER = 'VALUE_SPECIFIED_IN_NO_LOG_PARAMETER';
 const SESSION_RULES = `
@@ -49,7 +50,7 @@ describe('security: ACL tokens against an agent with default_policy deny', funct
   before(async function () {
     consulOrSkip(this);
     agent = await startDevAgent({
-      configJson: { primary_datacenter: 'dc1', acl: { enabled: true, default_policy: 'deny', tokens: { master } } },
+      configJson: aclConfig(master),
     });
     token = await makeToken('sessions', SESSION_RULES);
     readOnly = await makeToken('read-only', 'session_prefix "" { policy = "read" }\nnode_prefix "" { policy = "read" }');

@@ -20,9 +20,12 @@ export interface AclAgent {
 /** `rule "x" write` (the README's shorthand) as HCL: `rule "x" { policy = "write" }`. */
 export const hcl = (rules: string[]) => rules.map((r) => r.replace(/ (read|write)$/, ' { policy = "$1" }')).join('\n');
 
+/** Agent configuration with ACLs on, deny by default, and `master` as the master token. */
+export const aclConfig = (master: string) => ({ primary_datacenter: 'dc1', acl: { enabled: true, default_policy: 'deny', tokens: { master } } });
+
 export async function startAclAgent(): Promise<AclAgent> {
   const master = randomUUID();
-  const agent = await startDevAgent({ configJson: { primary_datacenter: 'dc1', acl: { enabled: true, default_policy: 'deny', tokens: { master } } } });
+  const agent = await startDevAgent({ configJson: aclConfig(master) });
   const secrets: string[] = [master];
   async function tokenFor(rules: string): Promise<string> {
     const name = `policy-${randomUUID()}`;
