@@ -81,7 +81,7 @@ describe('security: what the module sends over HTTP (recording server)', functio
     const run = await runModule({ ...at(), state: 'list', token: TOKEN });
     expect(run.result.failed).to.equal(true);
     expect(run.stdout).to.not.contain(TOKEN);
-    expect(String(run.result.msg)).to.match(/^Could not list the sessions: permission denied \(Consul answered 403: /);
+    expect(String(run.result.msg)).to.match(/^Could not list the sessions: Consul does not know the token it was sent \(Consul answered 403: /);
     expect(String(run.result.msg)).to.contain(`token "${MASK}" is unknown`);
     expect(String(run.result.body)).to.contain(MASK);
   });
