@@ -5,8 +5,8 @@
 // per name and nothing else.
 //
 // CHAOS_SEED replays a run's draws (faults, restarts, strays; the interleaving of real processes still
-// varies). CHAOS_CALLS (default 240), CHAOS_NAMES (default 6) and CHAOS_FAULT_RATE (default 0.2, per
-// request; three times that on creates) size it. CHAOS_SEMAPHORE_STEPS (default 120) sizes the semaphore
+// varies). CHAOS_CALLS (default 120), CHAOS_NAMES (default 6) and CHAOS_FAULT_RATE (default 0.2, per
+// request; three times that on creates) size it. CHAOS_SEMAPHORE_STEPS (default 50) sizes the semaphore
 // part, run after the first one, serially (about 1.2 s a step here): contenders with short TTL sessions,
 // some dying without a release, on one semaphore of 2.
 import { expect } from 'chai';
@@ -55,7 +55,7 @@ function log(line: string): void {
 describe('chaos: faults between the module and a 3-server cluster whose servers restart', function () {
   const seed = seedFrom('CHAOS_SEED');
   const names = Array.from({ length: Math.round(numberFrom('CHAOS_NAMES', 6)) }, (_, i) => `chaos-${i}`);
-  const perName = Math.ceil(numberFrom('CHAOS_CALLS', 240) / names.length);
+  const perName = Math.ceil(numberFrom('CHAOS_CALLS', 120) / names.length);
   const calls = perName * names.length;
   const rate = numberFrom('CHAOS_FAULT_RATE', 0.2);
   this.timeout(20 * 60_000);
@@ -131,7 +131,7 @@ describe('chaos: faults between the module and a 3-server cluster whose servers 
     expect(ok / records.length, `share of calls that succeeded, seed ${seed}`).to.be.at.least(MIN_OK_RATIO);
   });
   it(`semaphore steps: never more live holders than the limit, no dead holder left after an acquire`, async () => {
-    const steps = Math.round(numberFrom('CHAOS_SEMAPHORE_STEPS', 120));
+    const steps = Math.round(numberFrom('CHAOS_SEMAPHORE_STEPS', 50));
     const random = new SeededRandom(seed);
     log(`semaphore: seed ${seed}; ${steps} steps of ${CONTENDERS} contenders on a semaphore of ${LIMIT}; fault rate ${rate} per request`);
     faultsOn = true;

@@ -4,7 +4,7 @@
  */
 import { expect } from 'chai';
 import { ansibleCoreBin, ansibleTool, availableOrSkip, versionOf } from '../support/toolchain';
-import { ANSIBLE_CORES, UNDER_EVERY_ANSIBLE_CORE, systemAnsibleCore } from './plan';
+import { ANSIBLE_CORES, ONCE_ONLY_ANSIBLE_CORE, UNDER_EVERY_ANSIBLE_CORE, systemAnsibleCore } from './plan';
 import { rerun } from './rerun';
 
 const system = systemAnsibleCore();
@@ -35,6 +35,6 @@ for (const version of ANSIBLE_CORES.filter((v) => v !== system)) {
       this.test!.title += ` (${first})`;
     });
 
-    rerun(this, UNDER_EVERY_ANSIBLE_CORE);
+    rerun(this, UNDER_EVERY_ANSIBLE_CORE, ONCE_ONLY_ANSIBLE_CORE);
   });
 }

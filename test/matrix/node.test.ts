@@ -5,7 +5,7 @@
 import { expect } from 'chai';
 import { availableOrSkip, nodeOfMajor, versionOf } from '../support/toolchain';
 import { ansibleEnv, missingTool, runCli } from '../support/ansible';
-import { MACHINE_NODE_MAJOR, NODE_MAJORS, ONCE_ONLY_NODE, UNDER_EVERY_NODE } from './plan';
+import { MACHINE_NODE_MAJOR, NODE_MAJORS, ONCE_ONLY_NODE, UNDER_EDGE_NODES, UNDER_EVERY_NODE } from './plan';
 import { rerun } from './rerun';
 
 for (const major of NODE_MAJORS.filter((m) => m !== MACHINE_NODE_MAJOR)) {
@@ -47,6 +47,7 @@ for (const major of NODE_MAJORS.filter((m) => m !== MACHINE_NODE_MAJOR)) {
       expect(run.stdout).to.contain('no Consul agent answers at 127.0.0.1:1 (connection refused)');
     });
 
-    rerun(this, UNDER_EVERY_NODE, ONCE_ONLY_NODE);
+    const edge = major === Math.min(...NODE_MAJORS) || major === Math.max(...NODE_MAJORS);
+    rerun(this, edge ? [...UNDER_EVERY_NODE, ...UNDER_EDGE_NODES] : UNDER_EVERY_NODE, ONCE_ONLY_NODE);
   });
 }
